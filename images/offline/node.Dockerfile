@@ -1,0 +1,2 @@
+FROM localhost/eventflow/base:latest
+COPY node /usr/local/bin/node
