@@ -13,6 +13,7 @@
 # Each image carries a label with the hash of its inputs; an image whose hash
 # matches is not rebuilt. Grafana has no Debian package: the offline set has none.
 set -euo pipefail
+export DOCKER_BUILDKIT=0  # the legacy builder needs no buildx plugin (not packaged here)
 here="$(cd "$(dirname "$0")" && pwd)"
 MIRROR="${EVENTFLOW_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 SUITE=bookworm
@@ -54,7 +55,7 @@ build_service() {
   h=$(hash_of "$dockerfile" "$here"/entrypoints/* <(echo "$base_hash"))
   if [ "$(label_of "localhost/eventflow/$name")" = "$h" ]; then log "$name up to date"; return; fi
   log "building localhost/eventflow/$name"
-  docker build -q --label "eventflow.inputs=$h" -f "$dockerfile" -t "localhost/eventflow/$name:latest" "$here" >/dev/null
+  docker build -q --label "eventflow.inputs=$h" -f "$dockerfile" -t "localhost/eventflow/$name:latest" "$here" >/tmp/eventflow-build.log 2>&1 || { cat /tmp/eventflow-build.log >&2; exit 3; }
 }
 for s in postgres redis rabbitmq nginx prometheus; do build_service "$s"; done
 
@@ -67,7 +68,7 @@ if [ "$(label_of localhost/eventflow/node)" = "$node_hash" ]; then
 else
   log "building localhost/eventflow/node with node $node_ver"
   ctx=$(mktemp -d); cp "$node_bin" "$ctx/node"; cp "$here/node.Dockerfile" "$ctx/Dockerfile"
-  docker build -q --label "eventflow.inputs=$node_hash" -t localhost/eventflow/node:latest "$ctx" >/dev/null
+  docker build -q --label "eventflow.inputs=$node_hash" -t localhost/eventflow/node:latest "$ctx" >/tmp/eventflow-build.log 2>&1 || { cat /tmp/eventflow-build.log >&2; exit 3; }
   rm -rf "$ctx"
 fi
 log "offline image set ready"

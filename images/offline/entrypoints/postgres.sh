@@ -14,9 +14,10 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   rm -f "$pwfile"
   echo "host all all all scram-sha-256" >> "$PGDATA/pg_hba.conf"
   if [ "$POSTGRES_DB" != postgres ]; then
-    su postgres -s /bin/sh -c "postgres -D '$PGDATA' --single -j postgres >/dev/null" <<SQL
-CREATE DATABASE "$POSTGRES_DB" OWNER "$POSTGRES_USER";
-SQL
+    # As the official image does: a temporary server on the unix socket only.
+    su postgres -s /bin/sh -c "pg_ctl -D '$PGDATA' -o \"-c listen_addresses=''\" -w start >/dev/null"
+    su postgres -s /bin/sh -c "psql -v ON_ERROR_STOP=1 -q -U '$POSTGRES_USER' -d postgres -c 'CREATE DATABASE \"$POSTGRES_DB\"'"
+    su postgres -s /bin/sh -c "pg_ctl -D '$PGDATA' -m fast -w stop >/dev/null"
   fi
   echo "PostgreSQL init process complete; ready for start up."
 fi

@@ -1,0 +1,99 @@
+/**
+ * A Jepsen-style history: one record per request the load generator made,
+ * with its invoke and completion times and what came back. The checker and
+ * the reports read only this and the final database state.
+ */
+export type Outcome = 'ok' | 'fail' | 'unknown';
+export type OpKind = 'purchase' | 'read';
+
+export interface Op {
+  /** Sequential within a run. */
+  id: number;
+  kind: OpKind;
+  /** The id of the load step that issued it. */
+  step: string;
+  method: 'GET' | 'POST';
+  path: string;
+  /** Purchases: the Idempotency-Key sent (`<runId>-<n>`). */
+  key?: string;
+  eventId?: number;
+  quantity?: number;
+  /** Epoch milliseconds (fractional). */
+  invokeMs: number;
+  completeMs: number;
+  latencyMs: number;
+  /** ok: a definite success; fail: a definite failure (nothing happened); unknown: it may or may not have happened. */
+  outcome: Outcome;
+  httpStatus?: number;
+  /** The response's `status` field (CONFIRMED, ACCEPTED_ASYNC) or its `error` field (UNAVAILABLE, SOLD_OUT…). */
+  status?: string;
+  /** `x-eventflow-node` of the answer. */
+  node?: string;
+  orderId?: string;
+  /** Reads: where the answer came from and whether it is stale. */
+  source?: string;
+  stale?: boolean;
+  /** Answered by a degraded path (202, 503, stale read, error…) rather than the normal one. */
+  degraded: boolean;
+  /** Network error / timeout text. */
+  error?: string;
+}
+
+/** Classify a completed HTTP exchange. */
+export function classifyResponse(
+  kind: OpKind,
+  httpStatus: number,
+  body: Record<string, unknown> | undefined,
+): Pick<Op, 'outcome' | 'status' | 'orderId' | 'degraded' | 'source' | 'stale'> {
+  const status = typeof body?.status === 'string' ? body.status : typeof body?.error === 'string' ? body.error : undefined;
+  const orderId = typeof body?.orderId === 'string' ? body.orderId : undefined;
+  if (kind === 'purchase') {
+    if (httpStatus === 201) return { outcome: 'ok', status, orderId, degraded: false };
+    if (httpStatus === 202) return { outcome: 'ok', status, orderId, degraded: true };
+    // A gateway error or a server crash: the request may have been applied.
+    if (httpStatus === 500 || httpStatus === 502 || httpStatus === 504) return { outcome: 'unknown', status, degraded: true };
+    return { outcome: 'fail', status, degraded: true };
+  }
+  const source = typeof body?.source === 'string' ? body.source : undefined;
+  const stale = typeof body?.stale === 'boolean' ? body.stale : undefined;
+  if (httpStatus >= 200 && httpStatus < 300) return { outcome: 'ok', status, degraded: stale === true, source, stale };
+  return { outcome: httpStatus >= 500 && httpStatus !== 503 ? 'unknown' : 'fail', status, degraded: true, source, stale };
+}
+
+/** Network-level errors: was the request possibly delivered? */
+export function classifyError(error: unknown): Pick<Op, 'outcome' | 'error' | 'degraded'> {
+  const code = (error as { code?: string; cause?: { code?: string } })?.code ?? (error as { cause?: { code?: string } })?.cause?.code;
+  const text = `${code ?? (error as Error)?.name ?? 'error'}: ${(error as Error)?.message ?? String(error)}`;
+  // Refused before anything was sent: definitely not applied.
+  const definite = code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
+  return { outcome: definite ? 'fail' : 'unknown', error: text, degraded: true };
+}
+
+export interface HistorySummary {
+  total: number;
+  purchases: number;
+  reads: number;
+  byOutcome: Record<Outcome, number>;
+  byStatus: Record<string, number>;
+  byNode: Record<string, number>;
+  acknowledged: number;
+}
+
+export function summarize(history: readonly Op[]): HistorySummary {
+  const s: HistorySummary = { total: history.length, purchases: 0, reads: 0, byOutcome: { ok: 0, fail: 0, unknown: 0 }, byStatus: {}, byNode: {}, acknowledged: 0 };
+  for (const op of history) {
+    if (op.kind === 'purchase') s.purchases++;
+    else s.reads++;
+    s.byOutcome[op.outcome]++;
+    const st = `${op.kind} ${op.httpStatus ?? 'no-response'}${op.status ? ` ${op.status}` : ''}`;
+    s.byStatus[st] = (s.byStatus[st] ?? 0) + 1;
+    if (op.node) s.byNode[op.node] = (s.byNode[op.node] ?? 0) + 1;
+    if (isAcknowledged(op)) s.acknowledged++;
+  }
+  return s;
+}
+
+/** An acknowledged purchase: the system promised it (201 or 202). */
+export function isAcknowledged(op: Op): boolean {
+  return op.kind === 'purchase' && op.outcome === 'ok' && (op.httpStatus === 201 || op.httpStatus === 202);
+}

@@ -1,0 +1,221 @@
+/**
+ * The application image (api, notifier, analytics): built from system/Dockerfile
+ * (`ARG NODE_IMAGE`) on a staging context holding package.json, dist/system/**
+ * and the production dependency closure of what dist/system imports (taken
+ * from the repo's node_modules via package-lock.json: no registry needed).
+ * Skipped when the image's `eventflow.inputs` label matches the inputs hash.
+ */
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, sep } from 'node:path';
+import type Dockerode from 'dockerode';
+import { InfrastructureError } from '../errors.js';
+import { appImageName, imageFor, type ImageSetName } from './images.js';
+import { repoRoot } from './paths.js';
+
+export const INPUTS_LABEL = 'eventflow.inputs';
+
+interface LockPackage {
+  version?: string;
+  integrity?: string;
+  dev?: boolean;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+}
+
+function walkFiles(dir: string): string[] {
+  const out: string[] = [];
+  const visit = (d: string): void => {
+    for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(d, entry.name);
+      if (entry.isDirectory()) visit(p);
+      else if (entry.isFile()) out.push(p);
+    }
+  };
+  if (existsSync(dir)) visit(dir);
+  return out;
+}
+
+/** Bare package names imported by the compiled services. */
+export function importedPackages(files: string[]): Set<string> {
+  const names = new Set<string>();
+  const re = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)['"]([^'"./][^'"]*)['"]/g;
+  for (const file of files) {
+    if (!file.endsWith('.js')) continue;
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(re)) {
+      const spec = m[1]!;
+      if (spec.startsWith('node:')) continue;
+      const parts = spec.split('/');
+      names.add(spec.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!);
+    }
+  }
+  return names;
+}
+
+/** lockfile paths (`node_modules/x`, `node_modules/a/node_modules/b`) of the production closure of `roots`. */
+export function dependencyClosure(lock: { packages: Record<string, LockPackage> }, roots: string[]): string[] {
+  const pkgs = lock.packages;
+  const resolve = (from: string, name: string): string | undefined => {
+    let base = from;
+    for (;;) {
+      const candidate = base ? `${base}/node_modules/${name}` : `node_modules/${name}`;
+      if (pkgs[candidate]) return candidate;
+      if (!base) return undefined;
+      const idx = base.lastIndexOf('/node_modules/');
+      base = idx >= 0 ? base.slice(0, idx) : '';
+    }
+  };
+  const seen = new Set<string>();
+  const queue: string[] = [];
+  for (const r of roots) {
+    const p = resolve('', r);
+    if (p && !seen.has(p)) {
+      seen.add(p);
+      queue.push(p);
+    }
+  }
+  while (queue.length > 0) {
+    const path = queue.shift()!;
+    const meta = pkgs[path]!;
+    const deps = { ...meta.dependencies, ...meta.optionalDependencies, ...meta.peerDependencies };
+    for (const name of Object.keys(deps)) {
+      const p = resolve(path, name);
+      if (p && !seen.has(p)) {
+        seen.add(p);
+        queue.push(p);
+      }
+    }
+  }
+  return [...seen].sort();
+}
+
+export interface AppImagePlan {
+  image: string;
+  nodeImage: string;
+  dockerfile: string;
+  hash: string;
+  modules: string[];
+  distFiles: string[];
+}
+
+export function planAppImage(set: ImageSetName, nodeImageId = ''): AppImagePlan {
+  const root = repoRoot();
+  const dockerfile = process.env.EVENTFLOW_APP_DOCKERFILE ?? join(root, 'system', 'Dockerfile');
+  if (!existsSync(dockerfile)) {
+    throw new InfrastructureError(`the application's Dockerfile is missing (${relative(root, dockerfile)}).`, 'It belongs to the repository: check out a complete copy.');
+  }
+  const distDir = join(root, 'dist', 'system');
+  const distFiles = walkFiles(distDir).filter((f) => !f.endsWith('.map') && !f.endsWith('.test.js'));
+  if (!distFiles.some((f) => f.endsWith(`${sep}main.js`))) {
+    throw new InfrastructureError('the services are not compiled yet (dist/system/main.js is missing).', 'Run `npm run build` first.');
+  }
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockPackage> };
+  const declared = Object.keys(pkg.dependencies ?? {});
+  const imported = importedPackages(distFiles);
+  const roots = declared.filter((d) => imported.has(d));
+  const modules = dependencyClosure(lock, roots.length > 0 ? roots : declared);
+
+  const nodeImage = imageFor(set, 'node')!;
+  const h = createHash('sha256');
+  h.update(`node-image ${nodeImage} ${nodeImageId}\n`);
+  h.update(readFileSync(dockerfile));
+  h.update(readFileSync(join(root, 'package.json')));
+  for (const m of modules) h.update(`${m} ${lock.packages[m]?.version ?? ''} ${lock.packages[m]?.integrity ?? ''}\n`);
+  for (const f of distFiles) {
+    h.update(`${relative(root, f)}\n`);
+    h.update(readFileSync(f));
+  }
+  return { image: appImageName(set), nodeImage, dockerfile, hash: h.digest('hex').slice(0, 16), modules, distFiles };
+}
+
+async function imageLabel(docker: Dockerode, name: string, label: string): Promise<string | undefined> {
+  try {
+    const info = await docker.getImage(name).inspect();
+    return info.Config?.Labels?.[label] ?? '';
+  } catch {
+    return undefined;
+  }
+}
+
+export async function imageId(docker: Dockerode, name: string): Promise<string | undefined> {
+  try {
+    return (await docker.getImage(name).inspect()).Id;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Build (or reuse) the app image of `set`; `onStatus` gets short progress lines. */
+export async function ensureAppImage(
+  docker: Dockerode,
+  set: ImageSetName,
+  onStatus: (line: string) => void = () => {},
+): Promise<{ image: string; built: boolean; hash: string }> {
+  const nodeImage = imageFor(set, 'node')!;
+  const nodeId = await imageId(docker, nodeImage);
+  if (!nodeId && set === 'offline') {
+    throw new InfrastructureError(`the offline Node image ${nodeImage} is missing.`, 'Build the offline image set: `npm run images:offline`.');
+  }
+  const plan = planAppImage(set, nodeId ?? '');
+  const current = await imageLabel(docker, plan.image, INPUTS_LABEL);
+  if (current === plan.hash) return { image: plan.image, built: false, hash: plan.hash };
+
+  const root = repoRoot();
+  const ctx = mkdtempSync(join(tmpdir(), 'eventflow-app-'));
+  try {
+    onStatus(`staging context (${plan.distFiles.length} compiled files, ${plan.modules.length} packages)`);
+    writeFileSync(join(ctx, 'Dockerfile'), readFileSync(plan.dockerfile));
+    cpSync(join(root, 'package.json'), join(ctx, 'package.json'));
+    if (existsSync(join(root, 'package-lock.json'))) cpSync(join(root, 'package-lock.json'), join(ctx, 'package-lock.json'));
+    for (const f of plan.distFiles) {
+      const target = join(ctx, relative(root, f));
+      mkdirSync(join(target, '..'), { recursive: true });
+      cpSync(f, target);
+    }
+    // Copy each closure package once (nested ones come with their parent).
+    const chosen = plan.modules.filter((m) => !plan.modules.some((o) => o !== m && m.startsWith(`${o}/`)));
+    for (const m of chosen) {
+      const src = join(root, m);
+      if (!existsSync(src)) continue;
+      cpSync(src, join(ctx, m), { recursive: true, dereference: true });
+    }
+    mkdirSync(join(ctx, 'node_modules'), { recursive: true });
+    const entries = readdirSync(ctx);
+    onStatus(`docker build ${plan.image} (FROM ${plan.nodeImage})`);
+    const stream = await docker.buildImage(
+      { context: ctx, src: entries },
+      { t: plan.image, buildargs: { NODE_IMAGE: plan.nodeImage }, labels: { [INPUTS_LABEL]: plan.hash }, rm: true, forcerm: true },
+    );
+    await new Promise<void>((resolve, reject) => {
+      let failed: string | undefined;
+      docker.modem.followProgress(
+        stream,
+        (err: Error | null) => (err ? reject(err) : failed ? reject(new Error(failed)) : resolve()),
+        (event: { stream?: string; error?: string; errorDetail?: { message?: string } }) => {
+          if (event.error) failed = event.errorDetail?.message ?? event.error;
+          const line = event.stream?.trim();
+          if (line && /^Step \d+\/\d+/.test(line)) onStatus(line.length > 100 ? `${line.slice(0, 97)}...` : line);
+        },
+      );
+    });
+  } catch (error) {
+    throw new InfrastructureError(`building the application image ${plan.image} failed: ${(error as Error).message}`, 'Check system/Dockerfile; `docker build` output above.');
+  } finally {
+    rmSync(ctx, { recursive: true, force: true });
+  }
+  const after = await imageLabel(docker, plan.image, INPUTS_LABEL);
+  if (after !== plan.hash) throw new InfrastructureError(`building ${plan.image} reported success but the image is not there.`);
+  return { image: plan.image, built: true, hash: plan.hash };
+}
+
+/** Size in bytes of the staged dependency closure (for logs/tests). */
+export function closureSize(modules: string[]): number {
+  const root = repoRoot();
+  let total = 0;
+  for (const m of modules) for (const f of walkFiles(join(root, m))) total += statSync(f).size;
+  return total;
+}

@@ -1,0 +1,158 @@
+/**
+ * Config files rendered from the topology: NGINX (system/nginx/default.conf),
+ * Prometheus (system/prometheus/prometheus.yml) and Grafana provisioning.
+ * `eventflow up` copies the rendered text into the containers; the committed
+ * files (for docker-compose.yml, 3 api nodes) must equal the rendering:
+ * regenerate them with `node --import tsx cli/stack/render.ts`.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join, dirname } from 'node:path';
+
+const API_PORT = 3000;
+const ANALYTICS_PORT = 3001;
+const NOTIFIER_PORT = 9464;
+export const WEB_ROOT = '/usr/share/eventflow/web';
+/** The API's own body limit (architecture.md); NGINX answers larger bodies with the same JSON error. */
+export const BODY_LIMIT = '16k';
+
+export function renderNginxConf({ apiNodes }: { apiNodes: string[] }): string {
+  const servers = apiNodes.map((n) => `    server ${n}:${API_PORT} max_fails=1 fail_timeout=2s;`).join('\n');
+  return `# Rendered from cli/stack/topology.ts for ${apiNodes.length} api node(s). Do not edit by hand:
+# \`eventflow up\` renders it per stack; regenerate this copy with \`node --import tsx cli/stack/render.ts\`.
+upstream eventflow_api {
+${servers}
+    keepalive 16;
+}
+
+server {
+    listen 80 default_server;
+    server_name _;
+    root ${WEB_ROOT};
+    index index.html;
+    client_max_body_size ${BODY_LIMIT};
+
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_set_header Host $host;
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    proxy_set_header X-Forwarded-Proto $scheme;
+    proxy_connect_timeout 1s;
+    proxy_send_timeout 10s;
+    proxy_read_timeout 10s;
+    # A node that refuses, times out or answers 502/503 is skipped; POSTs too (the API is idempotent by key).
+    proxy_next_upstream error timeout http_502 http_503 non_idempotent;
+    proxy_next_upstream_tries ${apiNodes.length};
+    proxy_next_upstream_timeout 10s;
+    add_header X-EventFlow-Upstream $upstream_addr always;
+
+    error_page 413 = @too_large;
+    location @too_large {
+        default_type application/json;
+        return 413 '{"error":"VALIDATION","message":"request body larger than 16 KiB"}';
+    }
+
+    location = /nginx-health {
+        access_log off;
+        default_type text/plain;
+        return 200 "ok\\n";
+    }
+
+    # The API (every node behind one upstream); /health is the cluster view of whichever node answers.
+    location ~ ^/(events|purchase|orders|health)(/|$) {
+        proxy_pass http://eventflow_api;
+        error_page 502 504 = @api_unavailable;
+    }
+
+    location @api_unavailable {
+        default_type application/json;
+        add_header Retry-After 1 always;
+        return 503 '{"error":"UNAVAILABLE","message":"no api node answered"}';
+    }
+
+    location /analytics/ {
+        proxy_pass http://analytics:${ANALYTICS_PORT}/;
+    }
+
+    # The static GUI (system/web).
+    location / {
+        try_files $uri $uri/ =404;
+    }
+}
+`;
+}
+
+export function renderPrometheusYml({ apiNodes }: { apiNodes: string[] }): string {
+  const list = (targets: string[]): string => `[${targets.map((t) => `'${t}'`).join(', ')}]`;
+  return `# Rendered from cli/stack/topology.ts for ${apiNodes.length} api node(s). Do not edit by hand:
+# regenerate with \`node --import tsx cli/stack/render.ts\`.
+global:
+  scrape_interval: 5s
+  scrape_timeout: 4s
+  evaluation_interval: 5s
+
+rule_files: ['/etc/prometheus/rules/*.yml']
+
+scrape_configs:
+  - job_name: api
+    static_configs:
+      - targets: ${list(apiNodes.map((n) => `${n}:${API_PORT}`))}
+  - job_name: notifier
+    static_configs:
+      - targets: ${list([`notifier:${NOTIFIER_PORT}`])}
+  - job_name: analytics
+    static_configs:
+      - targets: ${list([`analytics:${ANALYTICS_PORT}`])}
+  - job_name: rabbitmq
+    static_configs:
+      - targets: ${list(['rabbitmq:15692'])}
+  - job_name: prometheus
+    static_configs:
+      - targets: ${list(['localhost:9090'])}
+`;
+}
+
+export function renderGrafanaDatasource(): string {
+  return `apiVersion: 1
+datasources:
+  - name: Prometheus
+    uid: prometheus
+    type: prometheus
+    access: proxy
+    url: http://prometheus:9090
+    isDefault: true
+    editable: false
+`;
+}
+
+export function renderGrafanaDashboardProvider(): string {
+  return `apiVersion: 1
+providers:
+  - name: eventflow
+    folder: EventFlow
+    type: file
+    disableDeletion: true
+    allowUiUpdates: false
+    options:
+      path: /var/lib/grafana/dashboards
+      foldersFromFilesStructure: false
+`;
+}
+
+/** Files committed for docker-compose.yml (3 api nodes), relative to the repo root. */
+export function staticConfigFiles(nodes = 3): Record<string, string> {
+  const apiNodes = Array.from({ length: nodes }, (_, i) => `api-${i + 1}`);
+  return {
+    'system/nginx/default.conf': renderNginxConf({ apiNodes }),
+    'system/prometheus/prometheus.yml': renderPrometheusYml({ apiNodes }),
+  };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  for (const [path, content] of Object.entries(staticConfigFiles())) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+    process.stdout.write(`wrote ${path}\n`);
+  }
+}

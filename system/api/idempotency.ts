@@ -1,0 +1,23 @@
+import { randomUUID } from 'node:crypto';
+import { validationError } from '../shared/errors.js';
+import { IDEMPOTENCY_KEY_RE } from '../shared/message.js';
+
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+
+export function generateIdempotencyKey(): string {
+  return `gen-${randomUUID()}`;
+}
+
+export function isValidIdempotencyKey(key: string): boolean {
+  return IDEMPOTENCY_KEY_RE.test(key);
+}
+
+/** The request's key, or a generated one when the header is absent. A present but invalid key is a 400. */
+export function resolveIdempotencyKey(header: string | string[] | undefined): { key: string; generated: boolean } {
+  if (header === undefined) return { key: generateIdempotencyKey(), generated: true };
+  if (Array.isArray(header)) throw validationError('Idempotency-Key must be sent once', 'Idempotency-Key', 400);
+  if (!isValidIdempotencyKey(header)) {
+    throw validationError('Idempotency-Key must be 8..128 characters of [A-Za-z0-9_.:-]', 'Idempotency-Key', 400);
+  }
+  return { key: header, generated: false };
+}

@@ -1,0 +1,205 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { BrokerUnavailableError, type Broker } from '../shared/broker.js';
+import type { Database } from '../shared/db.js';
+import { AppError, eventNotFound, soldOut, unavailable } from '../shared/errors.js';
+import { errorMessage, type Logger } from '../shared/logger.js';
+import { ATTEMPTS_HEADER, encodeMessage, PUBLISH_OPTIONS_BASE, QUEUE, type PurchaseMessage } from '../shared/message.js';
+import type { Metrics } from '../shared/metrics.js';
+import type { Catalogue } from './catalogue.js';
+import type { PendingStore } from './pending.js';
+import { priceOrder } from './pricing.js';
+
+export interface PurchaseInput {
+  eventId: number;
+  quantity: number;
+  email: string;
+  idempotencyKey: string;
+}
+
+export interface PurchaseAnswer {
+  status: 'CONFIRMED' | 'ACCEPTED_ASYNC';
+  orderId: string;
+  eventId: number;
+  quantity: number;
+  totalCents: number;
+  idempotencyKey: string;
+}
+
+export interface PurchaseOutcome {
+  httpStatus: 201 | 202;
+  body: PurchaseAnswer;
+}
+
+interface OrderRow {
+  id: string;
+  event_id: number;
+  quantity: number;
+  total_cents: number;
+  status: 'CONFIRMED' | 'REJECTED';
+  reason: string | null;
+}
+
+/** Raised inside the transaction when a concurrent request with the same key won the insert. */
+class KeyRace extends Error {}
+
+export const RETRY_AFTER_SECONDS = 2;
+
+export class PurchaseService {
+  constructor(
+    private readonly deps: {
+      db: Database;
+      broker: Broker;
+      catalogue: Catalogue;
+      pending: PendingStore;
+      metrics: Metrics;
+      log: Logger;
+      nodeId: string;
+    },
+  ) {}
+
+  private answerFromRow(row: OrderRow, key: string): PurchaseOutcome {
+    if (row.status === 'REJECTED') {
+      throw new AppError(409, 'SOLD_OUT', `order ${row.id} for this Idempotency-Key was rejected: ${row.reason ?? 'SOLD_OUT'}`);
+    }
+    return {
+      httpStatus: 201,
+      body: { status: 'CONFIRMED', orderId: row.id, eventId: row.event_id, quantity: row.quantity, totalCents: row.total_cents, idempotencyKey: key },
+    };
+  }
+
+  private async findByKey(client: pg.PoolClient | pg.Pool, key: string): Promise<OrderRow | undefined> {
+    const r = await client.query<OrderRow>(
+      'SELECT id, event_id, quantity, total_cents, status, reason FROM orders WHERE idempotency_key = $1',
+      [key],
+    );
+    return r.rows[0];
+  }
+
+  /** The synchronous path: one transaction checks stock, inserts the order, decrements stock. */
+  private async syncPurchase(input: PurchaseInput, orderId: string, acceptedAt: string): Promise<PurchaseOutcome> {
+    const { db, nodeId } = this.deps;
+    try {
+      return await db.tx(async (client) => {
+        const existing = await this.findByKey(client, input.idempotencyKey);
+        if (existing) return this.answerFromRow(existing, input.idempotencyKey);
+        const upd = await client.query<{ unit_price_cents: number }>(
+          'UPDATE events SET remaining = remaining - $2 WHERE id = $1 AND remaining >= $2 RETURNING unit_price_cents',
+          [input.eventId, input.quantity],
+        );
+        const ev = upd.rows[0];
+        if (!ev) {
+          const r = await client.query<{ remaining: number }>('SELECT remaining FROM events WHERE id = $1', [input.eventId]);
+          const row = r.rows[0];
+          if (!row) throw eventNotFound(input.eventId);
+          throw soldOut(input.eventId, row.remaining);
+        }
+        const { totalCents } = priceOrder(ev.unit_price_cents, input.quantity);
+        const ins = await client.query(
+          `INSERT INTO orders (id, idempotency_key, event_id, quantity, buyer_email, total_cents, status, reason, path, node_id, accepted_at, persisted_at)
+           VALUES ($1, $2, $3, $4, $5, $6, 'CONFIRMED', NULL, 'sync', $7, $8, now())
+           ON CONFLICT DO NOTHING RETURNING id`,
+          [orderId, input.idempotencyKey, input.eventId, input.quantity, input.email, totalCents, nodeId, acceptedAt],
+        );
+        if (ins.rowCount === 0) throw new KeyRace();
+        await client.query(
+          "INSERT INTO notifications (order_id, email, kind) VALUES ($1, $2, 'order_confirmed') ON CONFLICT (order_id) DO NOTHING",
+          [orderId, input.email],
+        );
+        return {
+          httpStatus: 201 as const,
+          body: { status: 'CONFIRMED' as const, orderId, eventId: input.eventId, quantity: input.quantity, totalCents, idempotencyKey: input.idempotencyKey },
+        };
+      });
+    } catch (err) {
+      if (!(err instanceof KeyRace)) throw err;
+      const row = await db.run((pool) => this.findByKey(pool, input.idempotencyKey));
+      if (!row) throw err;
+      return this.answerFromRow(row, input.idempotencyKey);
+    }
+  }
+
+  /** The asynchronous path: durable message with publisher confirm, then PENDING record, then 202. */
+  private async asyncPurchase(input: PurchaseInput, orderId: string, acceptedAt: string, dbError: unknown): Promise<PurchaseOutcome> {
+    const { broker, catalogue, pending, nodeId, log } = this.deps;
+    const { event, catalogueKnown } = await catalogue.lookupOffline(input.eventId);
+    if (!event) {
+      if (catalogueKnown) throw eventNotFound(input.eventId);
+      throw unavailable('database unreachable and the catalogue is not known yet; retry later', RETRY_AFTER_SECONDS);
+    }
+    // stock only goes down: a known remaining below the quantity means sold out for sure
+    if (event.remaining < input.quantity) throw soldOut(input.eventId, event.remaining);
+    const { totalCents } = priceOrder(event.unitPriceCents, input.quantity);
+    const message: PurchaseMessage = {
+      v: 1,
+      orderId,
+      idempotencyKey: input.idempotencyKey,
+      eventId: input.eventId,
+      quantity: input.quantity,
+      buyerEmail: input.email,
+      totalCents,
+      nodeId,
+      acceptedAt,
+    };
+    try {
+      await broker.publish('', QUEUE, encodeMessage(message), {
+        ...PUBLISH_OPTIONS_BASE,
+        messageId: orderId,
+        timestamp: Math.floor(Date.now() / 1000),
+        headers: { [ATTEMPTS_HEADER]: 0 },
+      });
+    } catch (err) {
+      log.warn({ err: errorMessage(err), dbError: errorMessage(dbError), orderId }, 'purchase refused: database and broker unavailable');
+      throw unavailable(
+        `database unreachable (${errorMessage(dbError)}) and broker unavailable (${errorMessage(err)}); nothing was stored`,
+        RETRY_AFTER_SECONDS,
+      );
+    }
+    await pending.record(message);
+    return {
+      httpStatus: 202,
+      body: { status: 'ACCEPTED_ASYNC', orderId, eventId: input.eventId, quantity: input.quantity, totalCents, idempotencyKey: input.idempotencyKey },
+    };
+  }
+
+  async purchase(input: PurchaseInput): Promise<PurchaseOutcome> {
+    const { pending, db, metrics } = this.deps;
+    try {
+      // replay of an order accepted asynchronously (by any node): same order, never a second one
+      const known = await pending.findByKey(input.idempotencyKey);
+      if (known) {
+        const settled = await db.run((pool) => this.findByKey(pool, input.idempotencyKey)).catch(() => undefined);
+        if (settled) return this.answerFromRow(settled, input.idempotencyKey);
+        return {
+          httpStatus: 202,
+          body: {
+            status: 'ACCEPTED_ASYNC',
+            orderId: known.orderId,
+            eventId: known.eventId,
+            quantity: known.quantity,
+            totalCents: known.totalCents,
+            idempotencyKey: known.idempotencyKey,
+          },
+        };
+      }
+      const orderId = randomUUID();
+      const acceptedAt = new Date().toISOString();
+      let outcome: PurchaseOutcome;
+      try {
+        outcome = await this.syncPurchase(input, orderId, acceptedAt);
+      } catch (err) {
+        if (err instanceof AppError) throw err;
+        outcome = await this.asyncPurchase(input, orderId, acceptedAt, err);
+      }
+      metrics.purchases.inc({ outcome: outcome.httpStatus === 201 ? 'confirmed' : 'accepted_async' });
+      return outcome;
+    } catch (err) {
+      if (err instanceof AppError) {
+        metrics.purchases.inc({ outcome: err.statusCode === 503 ? 'refused' : err.code === 'SOLD_OUT' ? 'rejected' : 'invalid' });
+      } else if (err instanceof BrokerUnavailableError) {
+        metrics.purchases.inc({ outcome: 'refused' });
+      }
+      throw err;
+    }
+  }
+}

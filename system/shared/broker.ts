@@ -1,0 +1,186 @@
+import amqp, { type ChannelModel, type ConfirmChannel, type Options } from 'amqplib';
+import { DEAD_QUEUE, DLX, QUEUE, QUEUE_ARGS, RETRY_QUEUE, RETRY_QUEUE_ARGS } from './message.js';
+import { errorMessage, type Logger } from './logger.js';
+
+export interface BrokerOptions {
+  url: string;
+  log: Logger;
+  /** called after every (re)connection with the fresh confirm channel (e.g. to start consuming) */
+  onReady?: (channel: ConfirmChannel) => Promise<void>;
+  /** called when the connection is lost */
+  onDown?: () => void;
+  publishTimeoutMs?: number;
+  heartbeatSeconds?: number;
+}
+
+export class BrokerUnavailableError extends Error {
+  readonly code = 'EBROKERDOWN';
+  constructor(message: string) {
+    super(message);
+    this.name = 'BrokerUnavailableError';
+  }
+}
+
+/** Declare the exchanges and queues of the contract (idempotent). */
+export async function assertTopology(ch: ConfirmChannel): Promise<void> {
+  await ch.assertExchange(DLX, 'fanout', { durable: true });
+  await ch.assertQueue(DEAD_QUEUE, { durable: true });
+  await ch.bindQueue(DEAD_QUEUE, DLX, '');
+  await ch.assertQueue(QUEUE, QUEUE_ARGS);
+  await ch.assertQueue(RETRY_QUEUE, RETRY_QUEUE_ARGS);
+}
+
+function withHeartbeat(url: string, seconds: number): string {
+  const u = new URL(url);
+  if (!u.searchParams.has('heartbeat')) u.searchParams.set('heartbeat', String(seconds));
+  return u.toString();
+}
+
+/**
+ * One AMQP connection + one confirm channel, re-established by itself with
+ * backoff (100 ms doubling, capped at 2 s) whenever the broker goes away.
+ */
+export class Broker {
+  private conn: ChannelModel | undefined;
+  private ch: ConfirmChannel | undefined;
+  private stopped = false;
+  private connecting = false;
+  private attempt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readyWaiters: Array<() => void> = [];
+
+  constructor(private readonly opts: BrokerOptions) {}
+
+  get ready(): boolean {
+    return this.ch !== undefined;
+  }
+
+  get channel(): ConfirmChannel | undefined {
+    return this.ch;
+  }
+
+  start(): void {
+    this.stopped = false;
+    void this.connect();
+  }
+
+  /** Resolve true once connected, false after timeoutMs. */
+  waitReady(timeoutMs: number): Promise<boolean> {
+    if (this.ready) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const t = setTimeout(() => resolve(false), timeoutMs);
+      this.readyWaiters.push(() => {
+        clearTimeout(t);
+        resolve(true);
+      });
+    });
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped || this.connecting || this.ch) return;
+    this.connecting = true;
+    let conn: ChannelModel | undefined;
+    try {
+      conn = await amqp.connect(withHeartbeat(this.opts.url, this.opts.heartbeatSeconds ?? 5), { timeout: 2000 });
+      conn.on('error', (err: Error) => this.opts.log.warn({ err: errorMessage(err) }, 'amqp connection error'));
+      const ch = await conn.createConfirmChannel();
+      ch.on('error', (err: Error) => this.opts.log.warn({ err: errorMessage(err) }, 'amqp channel error'));
+      await assertTopology(ch);
+      const current = conn;
+      conn.on('close', () => this.lost(current));
+      ch.on('close', () => this.lost(current));
+      if (this.stopped) {
+        await conn.close().catch(() => undefined);
+        return;
+      }
+      this.conn = conn;
+      this.ch = ch;
+      this.attempt = 0;
+      this.opts.log.info({ dependency: 'rabbitmq' }, 'amqp connected');
+      for (const w of this.readyWaiters.splice(0)) w();
+      if (this.opts.onReady) await this.opts.onReady(ch);
+    } catch (err) {
+      if (conn && this.conn !== conn) await conn.close().catch(() => undefined);
+      if (this.conn === conn) this.lost(conn);
+      this.opts.log.debug({ err: errorMessage(err) }, 'amqp connect failed');
+      this.schedule();
+    } finally {
+      this.connecting = false;
+    }
+  }
+
+  private lost(conn: ChannelModel | undefined): void {
+    if (conn !== undefined && this.conn !== conn) return;
+    const wasUp = this.ch !== undefined;
+    const old = this.conn;
+    this.conn = undefined;
+    this.ch = undefined;
+    if (old) void old.close().catch(() => undefined);
+    if (wasUp) {
+      this.opts.log.warn({ dependency: 'rabbitmq' }, 'amqp connection lost');
+      this.opts.onDown?.();
+    }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.stopped || this.timer) return;
+    const delay = Math.min(100 * 2 ** this.attempt, 2000);
+    this.attempt = Math.min(this.attempt + 1, 10);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.connect();
+    }, delay);
+    this.timer.unref();
+  }
+
+  /**
+   * Publish and wait for the broker's confirm. Rejects with BrokerUnavailableError
+   * when not connected, nacked, or the confirm does not come within the timeout.
+   */
+  publish(exchange: string, routingKey: string, content: Buffer, options: Options.Publish): Promise<void> {
+    const ch = this.ch;
+    if (!ch) return Promise.reject(new BrokerUnavailableError('broker not connected'));
+    const timeoutMs = this.opts.publishTimeoutMs ?? 3000;
+    return new Promise<void>((resolve, reject) => {
+      let done = false;
+      const timer = setTimeout(() => {
+        if (done) return;
+        done = true;
+        reject(new BrokerUnavailableError(`no publisher confirm within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onClose = (): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        reject(new BrokerUnavailableError('channel closed before confirm'));
+      };
+      ch.once('close', onClose);
+      try {
+        ch.publish(exchange, routingKey, content, options, (err: unknown) => {
+          ch.removeListener('close', onClose);
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          if (err) reject(new BrokerUnavailableError(`broker nacked the message: ${errorMessage(err)}`));
+          else resolve();
+        });
+      } catch (err) {
+        ch.removeListener('close', onClose);
+        done = true;
+        clearTimeout(timer);
+        reject(new BrokerUnavailableError(errorMessage(err)));
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const conn = this.conn;
+    this.conn = undefined;
+    this.ch = undefined;
+    if (conn) await conn.close().catch(() => undefined);
+  }
+}
