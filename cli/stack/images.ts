@@ -1,3 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
 /**
  * Image sets. `official` pulls the public images at pinned versions; `offline`
  * uses images built locally from Debian packages (images/offline/build.sh) for
@@ -33,8 +37,13 @@ export function appImageName(set: ImageSetName): string {
   return `localhost/eventflow/app-${set}:latest`;
 }
 
+/**
+ * The image set to use: the `--images` flag, else EVENTFLOW_IMAGES, else what
+ * scripts/setup.sh recorded in $EVENTFLOW_HOME/config.json (it picks `offline`
+ * when no registry is reachable), else `official`.
+ */
 export function resolveImageSet(flag?: string, env: NodeJS.ProcessEnv = process.env): ImageSetName {
-  const value = flag ?? env.EVENTFLOW_IMAGES ?? 'official';
+  const value = flag ?? env.EVENTFLOW_IMAGES ?? configuredImageSet(env) ?? 'official';
   if (value !== 'official' && value !== 'offline') {
     throw new Error(`unknown image set "${value}" (expected "official" or "offline")`);
   }
@@ -43,4 +52,14 @@ export function resolveImageSet(flag?: string, env: NodeJS.ProcessEnv = process.
 
 export function imageFor(set: ImageSetName, role: ImageRole): string | undefined {
   return IMAGE_SETS[set][role];
+}
+
+function configuredImageSet(env: NodeJS.ProcessEnv): string | undefined {
+  const home = env.EVENTFLOW_HOME ?? join(homedir(), '.eventflow');
+  try {
+    const config = JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')) as { images?: unknown };
+    return typeof config.images === 'string' ? config.images : undefined;
+  } catch {
+    return undefined; // no config yet: fall through to the default
+  }
 }
