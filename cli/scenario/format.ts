@@ -41,7 +41,8 @@ export interface SchemaOptions {
 
 export function makeScenarioSchema(options: SchemaOptions = {}) {
   const ref = z.string().regex(PARAM_REF_RE).describe('a parameter reference, e.g. ${purchases}');
-  const withRef = <T extends z.ZodType>(schema: T) => (options.forJsonSchema ? z.union([schema, ref]) : schema);
+  // Typed as the plain schema: the `${param}` variant exists only in the published JSON Schema.
+  const withRef = <T extends z.ZodType>(schema: T): T => (options.forJsonSchema ? (z.union([schema, ref]) as unknown as T) : schema);
   const int = (min = 0) => withRef(z.number().int().min(min));
   const bool = () => withRef(z.boolean());
   const duration = () =>
@@ -59,6 +60,7 @@ export function makeScenarioSchema(options: SchemaOptions = {}) {
       z.strictObject({ random: z.string().min(1).describe('a group or list; one member is chosen at random') }),
       z.strictObject({ service: z.string().min(1) }),
       z.strictObject({ group: groupName }),
+      z.array(z.string().min(1)).min(1).describe('several services or groups'),
     ])
     .describe('what the fault acts on');
 

@@ -305,7 +305,8 @@ function chooseUnionOption(path: Path, value: unknown, options: Issue[][]): numb
   }
   if (last === 'target' || (parentKey === 'targets' && typeof last === 'number')) {
     if (typeof value === 'string') return 0;
-    if (value && typeof value === 'object' && !Array.isArray(value)) {
+    if (Array.isArray(value)) return 4;
+    if (value && typeof value === 'object') {
       if ('random' in value) return 1;
       if ('service' in value) return 2;
       if ('group' in value) return 3;
@@ -378,6 +379,7 @@ function semanticChecks(s: ScenarioFile, topo: TopologyNames, atPath: (path: Pat
 
 export function targetProblem(target: TargetDef, topo: TopologyNames): string | undefined {
   const known = `services: ${topo.services.join(', ')}; groups: ${Object.keys(topo.groups).join(', ')}`;
+  if (Array.isArray(target)) return target.map((t) => targetProblem(t, topo)).find((p) => p !== undefined);
   if (typeof target === 'string') {
     if (topo.services.includes(target) || isGroup(target)) return undefined;
     return `unknown service or group "${target}" (${known})`;

@@ -109,7 +109,8 @@ export function planAppImage(set: ImageSetName, nodeImageId = ''): AppImagePlan 
   }
   const distDir = join(root, 'dist', 'system');
   const distFiles = walkFiles(distDir).filter((f) => !f.endsWith('.map') && !f.endsWith('.test.js'));
-  if (!distFiles.some((f) => f.endsWith(`${sep}main.js`))) {
+  // EVENTFLOW_APP_DOCKERFILE (a test hook) may point at a Dockerfile that brings its own code.
+  if (!process.env.EVENTFLOW_APP_DOCKERFILE && !distFiles.some((f) => f.endsWith(`${sep}system${sep}main.js`))) {
     throw new InfrastructureError('the services are not compiled yet (dist/system/main.js is missing).', 'Run `npm run build` first.');
   }
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };

@@ -157,6 +157,31 @@ describe('promtool', () => {
     expect(r.output).toMatch(/SUCCESS: \d+ rules found/);
   });
 
+  it('check config: the config the stack renders (cli/stack/render.ts) for 1 and 3 api nodes, with these rules', async () => {
+    const missing = promtoolMissing();
+    if (missing) throw new Error(missing);
+    const render = (await import('../../cli/stack/render.js').catch(() => undefined)) as
+      | { renderPrometheusYml?: (o: { apiNodes: string[] }) => string }
+      | undefined;
+    if (!render?.renderPrometheusYml) {
+      // The stack renderer is not there (yet): the sample config above covers promtool.
+      return;
+    }
+    for (const apiNodes of [['api-1'], ['api-1', 'api-2', 'api-3']]) {
+      const dir = tempDir();
+      mkdirSync(join(dir, 'rules'));
+      for (const f of ruleFiles) copyFileSync(join(rulesDir, f), join(dir, 'rules', f));
+      const cfg = parse(render.renderPrometheusYml({ apiNodes })) as { rule_files?: string[]; scrape_configs?: { job_name: string }[] };
+      expect(cfg.rule_files).toEqual(['/etc/prometheus/rules/*.yml']);
+      expect((cfg.scrape_configs ?? []).map((s) => s.job_name).sort()).toEqual(['analytics', 'api', 'notifier', 'prometheus', 'rabbitmq']);
+      cfg.rule_files = [join(dir, 'rules', '*.yml')];
+      writeFileSync(join(dir, 'prometheus.yml'), stringify(cfg));
+      const r = promtool(['check', 'config', join(dir, 'prometheus.yml')], dir);
+      expect(r.ok, r.output).toBe(true);
+      expect(r.output).toMatch(/SUCCESS: \d+ rules found/);
+    }
+  });
+
   it.skipIf(!existsSync(stackConfig))('check config: system/prometheus/prometheus.yml (the stack’s config) with these rules', () => {
     const missing = promtoolMissing();
     if (missing) throw new Error(missing);

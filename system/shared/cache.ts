@@ -6,6 +6,8 @@ export interface CacheOptions {
   log: Logger;
   /** bound on every command (a paused Redis costs at most this) */
   commandTimeoutMs?: number;
+  /** do not connect until the first command (unit tests) */
+  lazyConnect?: boolean;
 }
 
 /**
@@ -22,7 +24,7 @@ export class Cache {
       maxRetriesPerRequest: 0,
       commandTimeout: opts.commandTimeoutMs ?? 300,
       connectTimeout: 1000,
-      lazyConnect: false,
+      lazyConnect: opts.lazyConnect ?? false,
       retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 1000),
     });
     let wasReady = false;

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { AppError, type ErrorBody } from './errors.js';
 import type { LogLevel } from './config.js';
 import type { Metrics } from './metrics.js';
@@ -48,11 +48,14 @@ export function createHttpApp(opts: {
 }): FastifyInstance {
   const app = Fastify({
     logger: { level: opts.logLevel },
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, useDefaults: false } },
   });
+
+  // JSON only: anything else is a 415, not a string body that fails validation later
+  app.removeContentTypeParser('text/plain');
 
   app.addHook('onRequest', async (_request, reply) => {
     reply.header('x-eventflow-node', opts.nodeId);
@@ -97,7 +100,7 @@ export function createHttpApp(opts: {
     void reply.code(404).send({ error: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } satisfies ErrorBody);
   });
 
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/metrics', { schema: {} }, async (_request, reply) => {
     const text = await opts.metrics.registry.metrics();
     return reply.header('content-type', opts.metrics.registry.contentType).send(text);
   });

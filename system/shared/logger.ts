@@ -17,7 +17,9 @@ export function createLogger(level: LogLevel, base: Record<string, unknown> = {}
     if (ORDER[lvl] < threshold) return;
     const fields = typeof obj === 'string' ? { msg: obj } : { ...obj, ...(msg !== undefined ? { msg } : {}) };
     const normalised: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(fields)) normalised[k] = v instanceof Error ? { message: v.message, code: (v as { code?: unknown }).code } : v;
+    for (const [k, v] of Object.entries(fields) as Array<[string, unknown]>) {
+      normalised[k] = v instanceof Error ? { message: v.message, code: (v as { code?: unknown }).code } : v;
+    }
     process.stdout.write(`${JSON.stringify({ level: ORDER[lvl], time: Date.now(), ...base, ...normalised })}\n`);
   };
   return {

@@ -1,0 +1,251 @@
+/** `eventflow scenario <name|file>`, `eventflow scenarios list|validate`, `eventflow report [run]`. */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import chalk from 'chalk';
+import { createServer } from 'node:http';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { extname, join, relative, resolve, sep } from 'node:path';
+import { spawn } from 'node:child_process';
+import { EventflowError, InfrastructureError, UsageError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { builtinScenarioFiles, resolveScenarioRef } from '../scenario/catalog.js';
+import { runScenario, type EngineHooks } from '../scenario/engine.js';
+import { isAcknowledged } from '../scenario/history.js';
+import { defaultTopologyNames, topologyNamesOf, type TopologyNames } from '../scenario/topology-names.js';
+import { formatDiagnostic, validateScenarioFile, type ValidationResult } from '../scenario/validate.js';
+import type { ProgressEvent, StackHandle } from '../stack/types.js';
+import { DEFAULT_RUNS_DIR, writeRunReports, writeRunsIndex } from '../../reports/write.js';
+import { listRuns } from '../../reports/writers/runs-index.js';
+
+const MAX_NODES = 9;
+
+function parseCount(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a non-negative integer');
+  return Number(value);
+}
+
+function collectSet(value: string, previous: Record<string, string>): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError(`expected key=value, got "${value}"`);
+  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+}
+
+async function validateOrThrow(file: string, overrides: Record<string, string>, topology: TopologyNames): Promise<Extract<ValidationResult, { ok: true }>> {
+  const result = await validateScenarioFile(file, { overrides, topology });
+  if (!result.ok) {
+    const shown = relative(process.cwd(), file).startsWith('..') ? file : relative(process.cwd(), file);
+    throw new UsageError(
+      `scenario file ${shown} is invalid (${result.errors.length} problem${result.errors.length > 1 ? 's' : ''}); nothing was started:\n${result.errors.map((e) => `  ${formatDiagnostic({ ...e, file: shown })}`).join('\n')}`,
+      'the format is described in scenarios/README.md; check a file with `eventflow scenarios validate <file>`',
+    );
+  }
+  return result;
+}
+
+/** Test-only sabotage (used by the end-to-end tests to prove the checker can fail). */
+function testHooks(): EngineHooks | undefined {
+  if (process.env.EVENTFLOW_TEST_SABOTAGE !== 'delete-acked-order') return undefined;
+  return {
+    async beforeCheck({ state, prefix, history, log }) {
+      const acked = history.filter(isAcknowledged);
+      const victim = acked[0]?.key;
+      const deleted = victim ? await state.deleteOneOrder(prefix, victim) : undefined;
+      log(chalk.magenta(`[test sabotage] deleted the acknowledged order ${deleted ?? '(none found)'} behind the system's back`));
+    },
+  };
+}
+
+export function registerScenarioCommands(program: Command): void {
+  program
+    .command('scenario')
+    .description('run a failure scenario (built-in name or YAML file) against the running stack, or an ephemeral one')
+    .argument('<scenario>', 'a built-in scenario name (see `eventflow scenarios list`) or a path to a YAML file')
+    .option('--purchases <n>', 'set the scenario parameter "purchases"', parseCount)
+    .option('--set <key=value>', 'set a scenario parameter (repeatable)', collectSet, {} as Record<string, string>)
+    .addOption(new Option('--stack <id>', 'stack id').env('EVENTFLOW_STACK'))
+    .option('--keep-up', 'keep an ephemeral stack running afterwards')
+    .option('--report-dir <dir>', 'where run reports go (<dir>/<run-id>/)', DEFAULT_RUNS_DIR)
+    .addOption(new Option('--images <set>', 'image set for an ephemeral stack').choices(['official', 'offline']).env('EVENTFLOW_IMAGES'))
+    .option('--nodes <n>', 'api nodes of an ephemeral stack', parseCount)
+    .option('--no-metrics', 'do not capture Prometheus series into the report')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 pass · 1 a check failed · 2 usage or scenario-file error (nothing started) · 3 infrastructure error · 130 interrupted.
+Examples:
+  eventflow scenario db-outage --purchases 5
+  eventflow scenario ./my-scenario.yaml --set concurrency=10 --keep-up`,
+    )
+    .action(async (ref: string, opts: { purchases?: number; set: Record<string, string>; stack?: string; keepUp?: boolean; reportDir: string; images?: 'official' | 'offline'; nodes?: number; metrics: boolean }) => {
+      const file = resolveScenarioRef(ref);
+      if (!file) {
+        throw new UsageError(`no scenario "${ref}": not a file, not a built-in (${builtinScenarioFiles().map((s) => s.name).join(', ')})`);
+      }
+      const overrides = { ...opts.set };
+      if (opts.purchases !== undefined) overrides.purchases = String(opts.purchases);
+      if (opts.nodes !== undefined && (opts.nodes < 1 || opts.nodes > MAX_NODES)) throw new UsageError(`--nodes must be from 1 to ${MAX_NODES}`);
+
+      // 1. The file alone, before touching Docker: any service name a stack of up to 9 nodes could have.
+      await validateOrThrow(file, overrides, defaultTopologyNames(MAX_NODES));
+
+      // 2. The stack: the running one, or an ephemeral one.
+      const stackMod = await import('../stack/stack.js');
+      let stack: StackHandle | undefined;
+      try {
+        stack = await stackMod.openStack(opts.stack);
+      } catch (e) {
+        throw e instanceof EventflowError ? e : new InfrastructureError(`cannot reach the Docker engine: ${(e as Error).message}`);
+      }
+      const ephemeral = !stack;
+      const validated = await validateOrThrow(file, overrides, stack ? topologyNamesOf(stack) : defaultTopologyNames(opts.nodes ?? 3));
+      const out = (line: string) => process.stdout.write(`${line}\n`);
+      const controller = new AbortController();
+      let interrupts = 0;
+      const onSigint = () => {
+        interrupts++;
+        if (interrupts > 1) {
+          process.stderr.write('interrupted twice: exiting without rollback\n');
+          process.exit(ExitCode.Interrupted);
+        }
+        process.stderr.write(chalk.yellow('\ninterrupted: stopping load and rolling back (Ctrl-C again to exit at once)…\n'));
+        controller.abort();
+      };
+      process.on('SIGINT', onSigint);
+      process.on('SIGTERM', onSigint);
+      try {
+        if (!stack) {
+          out(chalk.dim(`no stack "${opts.stack ?? process.env.EVENTFLOW_STACK ?? 'default'}" is running: starting an ephemeral one${opts.keepUp ? ' (kept afterwards: --keep-up)' : ' (removed afterwards)'}…`));
+          const started = Date.now();
+          try {
+            stack = await stackMod.startStack({
+              stackId: opts.stack,
+              nodes: opts.nodes,
+              imageSet: opts.images,
+              onProgress: (e: ProgressEvent) => {
+                if (e.phase === 'healthy' || e.phase === 'failed' || e.phase === 'info' || e.phase === 'skipped') out(chalk.dim(`  [stack +${(e.elapsedMs / 1000).toFixed(1)}s] ${e.service}: ${e.phase}${e.detail ? ` — ${e.detail}` : ''}`));
+              },
+            });
+          } catch (e) {
+            throw e instanceof EventflowError ? e : new InfrastructureError(`the stack did not start: ${(e as Error).message}`);
+          }
+          out(chalk.dim(`stack up in ${((Date.now() - started) / 1000).toFixed(1)}s`));
+        }
+        out(chalk.bold(`scenario ${validated.scenario.name}`) + chalk.dim(` (${relative(process.cwd(), file) || file}) — ${Object.entries(validated.params).map(([k, v]) => `${k}=${v}`).join(' ')}`));
+        const report = await runScenario({
+          scenario: validated.scenario,
+          params: validated.params,
+          file,
+          source: validated.source,
+          stack,
+          ephemeral,
+          signal: controller.signal,
+          log: out,
+          hooks: testHooks(),
+          captureMetrics: opts.metrics ? undefined : false,
+        });
+        const written = await writeRunReports(report, opts.reportDir);
+        for (const w of report.warnings) out(chalk.yellow(`warning: ${w}`));
+        out(`reports: ${written.dir}/ (report.json, junit.xml, index.html) · all runs: ${written.index}`);
+        process.exitCode = report.exitCode;
+      } finally {
+        process.off('SIGINT', onSigint);
+        process.off('SIGTERM', onSigint);
+        if (ephemeral && stack && !opts.keepUp) {
+          out(chalk.dim('removing the ephemeral stack…'));
+          await stackMod.stopStack(stack.id).catch((e: Error) => process.stderr.write(`warning: could not remove the ephemeral stack: ${e.message}\n`));
+        }
+      }
+    });
+
+  const scenarios = program.command('scenarios').description('list and validate scenario files');
+  scenarios
+    .command('list')
+    .description('the built-in scenarios: name, description, parameters')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      const rows = [];
+      for (const s of builtinScenarioFiles()) {
+        const r = await validateScenarioFile(s.file, { topology: defaultTopologyNames(MAX_NODES) });
+        rows.push(
+          r.ok
+            ? { name: r.scenario.name, file: s.file, description: r.scenario.description ?? '', parameters: Object.fromEntries(Object.entries(r.scenario.parameters ?? {}).map(([k, d]) => [k, { type: d.type, default: d.default, description: d.description }])) }
+            : { name: s.name, file: s.file, description: '', parameters: {}, errors: r.errors.map(formatDiagnostic) },
+        );
+      }
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        return;
+      }
+      for (const r of rows) {
+        process.stdout.write(`${chalk.bold(r.name)}\n  ${r.description.replace(/\s+/g, ' ')}\n`);
+        const params = Object.entries(r.parameters);
+        if (params.length) process.stdout.write(`  ${chalk.dim('parameters:')} ${params.map(([k, p]) => `${k}=${p.default} (${p.type})`).join(', ')}\n`);
+        if ('errors' in r && r.errors) process.stdout.write(chalk.red(`  invalid:\n    ${r.errors.join('\n    ')}\n`));
+      }
+    });
+  scenarios
+    .command('validate')
+    .description('check a scenario file without running anything (exit 2 with file:line:col on errors)')
+    .argument('<file>', 'YAML scenario file (or a built-in name)')
+    .option('--set <key=value>', 'parameter values to validate with (repeatable)', collectSet, {} as Record<string, string>)
+    .option('--nodes <n>', 'api nodes of the target topology (service names api-1..api-N)', parseCount, 3)
+    .action(async (ref: string, opts: { set: Record<string, string>; nodes: number }) => {
+      const file = resolveScenarioRef(ref);
+      if (!file) throw new UsageError(`no such file or built-in scenario: ${ref}`);
+      const r = await validateOrThrow(file, opts.set, defaultTopologyNames(opts.nodes));
+      process.stdout.write(`${chalk.green('ok')} ${relative(process.cwd(), file) || file}: scenario "${r.scenario.name}", ${r.scenario.steps.length} steps, parameters ${Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(' ') || 'none'}\n`);
+    });
+
+  program
+    .command('report')
+    .description('serve the HTML reports on 127.0.0.1 and print the URL (a run id, "latest", or the list of runs)')
+    .argument('[run]', 'run id or "latest"; default: the list of runs')
+    .option('--report-dir <dir>', 'reports directory', DEFAULT_RUNS_DIR)
+    .option('--port <port>', 'port (default: any free one)', parseCount, 0)
+    .option('--open', 'open it in the default browser (xdg-open / open)')
+    .option('--print', 'print the file path and exit instead of serving')
+    .action(async (run: string | undefined, opts: { reportDir: string; port: number; open?: boolean; print?: boolean }) => {
+      const root = resolve(opts.reportDir);
+      await writeRunsIndex(root);
+      let page = 'index.html';
+      if (run) {
+        const runs = await listRuns(root);
+        const id = run === 'latest' ? runs[0]?.runId : runs.find((r) => r.runId === run || r.runId.startsWith(run))?.runId;
+        if (!id) throw new UsageError(`no run "${run}" in ${root} (${runs.length} runs; see ${join(root, 'index.html')})`);
+        page = `${encodeURIComponent(id)}/index.html`;
+      }
+      if (opts.print) {
+        process.stdout.write(`${join(root, decodeURIComponent(page))}\n`);
+        return;
+      }
+      const server = createServer((req, res) => {
+        const url = new URL(req.url ?? '/', 'http://localhost');
+        let path = decodeURIComponent(url.pathname);
+        if (path.endsWith('/')) path += 'index.html';
+        const full = resolve(root, `.${path}`);
+        if (full !== root && !full.startsWith(root + sep)) {
+          res.writeHead(403).end('forbidden');
+          return;
+        }
+        if (!existsSync(full) || !statSync(full).isFile()) {
+          res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+          return;
+        }
+        const types: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.json': 'application/json', '.xml': 'application/xml' };
+        res.writeHead(200, { 'content-type': types[extname(full)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+        createReadStream(full).pipe(res);
+      });
+      await new Promise<void>((ok, fail) => server.once('error', fail).listen(opts.port, '127.0.0.1', ok));
+      const addr = server.address();
+      const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : opts.port}/${page}`;
+      process.stdout.write(`serving ${root} — ${url}\n(Ctrl-C to stop)\n`);
+      if (opts.open) {
+        const cmd = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+        spawn(cmd, [url], { stdio: 'ignore', detached: true }).on('error', () => process.stderr.write(`could not run ${cmd}; open ${url} yourself\n`)).unref();
+      }
+      await new Promise<void>((done) => {
+        const stop = () => server.close(() => done());
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+}

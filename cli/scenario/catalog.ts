@@ -1,0 +1,43 @@
+/** Built-in scenarios (scenarios/*.yaml in the package) and resolving `<name|file>`. */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The package root: the nearest directory up from this module with the eventflow package.json. */
+export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = from;
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'eventflow') return dir;
+      } catch {
+        // keep walking
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot find the eventflow package root');
+    dir = up;
+  }
+}
+
+export function builtinDir(): string {
+  return join(packageRoot(), 'scenarios');
+}
+
+export function builtinScenarioFiles(): { name: string; file: string }[] {
+  const dir = builtinDir();
+  return readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()
+    .map((f) => ({ name: f.replace(/\.ya?ml$/, ''), file: join(dir, f) }));
+}
+
+/** A path to a file, or the name of a built-in scenario; undefined when neither. */
+export function resolveScenarioRef(ref: string, cwd = process.cwd()): string | undefined {
+  const asFile = resolve(cwd, ref);
+  if (/\.ya?ml$/.test(ref) || ref.includes('/') || ref.includes('\\')) return existsSync(asFile) ? asFile : undefined;
+  const builtin = builtinScenarioFiles().find((s) => s.name === ref);
+  if (builtin) return builtin.file;
+  return existsSync(asFile) ? asFile : undefined;
+}

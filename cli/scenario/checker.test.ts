@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { checkHistory } from './checker.js';
+import { EVENTS, PREFIX, purchase, read, rowFor } from '../../test/scenario/synthetic.js';
+
+describe('checker on synthetic histories', () => {
+  it('passes a clean history: every acknowledged purchase persisted once', () => {
+    const h = [purchase(1), purchase(2, { httpStatus: 201, status: 'CONFIRMED' }), read(3)];
+    const r = checkHistory(h, { orders: h.filter((o) => o.kind === 'purchase').map((o) => rowFor(o)), events: EVENTS }, PREFIX);
+    expect(r).toMatchObject({ attempted: 2, acknowledged: 2, persisted: 2, lost: { count: 0 }, duplicated: { count: 0 }, oversold: { count: 0 }, unexpected: { count: 0 }, unknown: { count: 0 } });
+  });
+
+  it('finds a lost acknowledgement', () => {
+    const h = [purchase(1), purchase(2), purchase(3)];
+    const r = checkHistory(h, { orders: [rowFor(h[0]!), rowFor(h[2]!)], events: EVENTS }, PREFIX);
+    expect(r.lost.count).toBe(1);
+    expect(r.lost.keys).toEqual([`${PREFIX}2`]);
+  });
+
+  it('an acknowledged order persisted under another order id counts as lost (the client holds an id that does not exist)', () => {
+    const h = [purchase(1)];
+    const r = checkHistory(h, { orders: [rowFor(h[0]!, { id: 'ffffffff-0000-4000-8000-000000000000' })], events: EVENTS }, PREFIX);
+    expect(r.lost).toMatchObject({ count: 1, keys: [], orderIdMismatch: [`${PREFIX}1`] });
+  });
+
+  it('finds a duplicate by key and by order id', () => {
+    const h = [purchase(1), purchase(2)];
+    const byKey = checkHistory(h, { orders: [rowFor(h[0]!), rowFor(h[0]!, { id: 'other-id' }), rowFor(h[1]!)], events: EVENTS }, PREFIX);
+    expect(byKey.duplicated.count).toBe(1);
+    expect(byKey.duplicated.keys).toEqual([`${PREFIX}1`]);
+    // two different purchases acknowledged with the same order id
+    const same = [purchase(1), purchase(2, { orderId: purchase(1).orderId })];
+    const byId = checkHistory(same, { orders: [rowFor(same[0]!)], events: EVENTS }, PREFIX);
+    expect(byId.duplicated.orderIds).toEqual([same[0]!.orderId]);
+    expect(byId.duplicated.count).toBeGreaterThanOrEqual(1);
+  });
+
+  it('finds an oversell: negative remaining, or more confirmed than the capacity', () => {
+    const h = [purchase(1)];
+    const rows = [rowFor(h[0]!)];
+    expect(checkHistory(h, { orders: rows, events: [{ id: 4, capacity: 5, remaining: -1, confirmedQuantity: 6 }] }, PREFIX).oversold.count).toBe(1);
+    expect(checkHistory(h, { orders: rows, events: [{ id: 4, capacity: 5, remaining: 0, confirmedQuantity: 7 }] }, PREFIX).oversold.events[0]!.id).toBe(4);
+    expect(checkHistory(h, { orders: rows, events: [{ id: 4, capacity: 5, remaining: 0, confirmedQuantity: 5 }] }, PREFIX).oversold.count).toBe(0);
+  });
+
+  it('reports unknown outcomes as recovered or not — never as lost', () => {
+    const h = [purchase(1, { outcome: 'unknown', httpStatus: undefined, orderId: undefined }), purchase(2, { outcome: 'unknown', httpStatus: 504, orderId: undefined })];
+    const r = checkHistory(h, { orders: [rowFor({ ...h[0]!, orderId: 'x-1' })], events: EVENTS }, PREFIX);
+    expect(r.lost.count).toBe(0);
+    expect(r.unknown).toMatchObject({ count: 2, recovered: 1, notRecovered: 1, recoveredKeys: [`${PREFIX}1`], notRecoveredKeys: [`${PREFIX}2`] });
+    expect(r.unexpected.count).toBe(0);
+  });
+
+  it('finds unexpected orders: persisted with this run\'s prefix but never attempted; other runs are ignored', () => {
+    const h = [purchase(1)];
+    const r = checkHistory(h, { orders: [rowFor(h[0]!), { id: 'u', idempotencyKey: `${PREFIX}99`, eventId: 1, quantity: 1, status: 'CONFIRMED' }, { id: 'v', idempotencyKey: 'other-run-1', eventId: 1, quantity: 1, status: 'CONFIRMED' }], events: EVENTS }, PREFIX);
+    expect(r.unexpected).toEqual({ count: 1, keys: [`${PREFIX}99`] });
+  });
+
+  it('finds refused purchases that were persisted anyway', () => {
+    const h = [purchase(1, { outcome: 'fail', httpStatus: 503, status: 'UNAVAILABLE', orderId: undefined })];
+    const r = checkHistory(h, { orders: [rowFor({ ...h[0]!, orderId: 'z' })], events: EVENTS }, PREFIX);
+    expect(r.failedButPersisted).toEqual({ count: 1, keys: [`${PREFIX}1`] });
+    expect(r.unexpected.count).toBe(0);
+  });
+
+  it('counts acknowledged purchases that ended REJECTED (sold out meanwhile) as honest, not lost', () => {
+    const h = [purchase(1)];
+    const r = checkHistory(h, { orders: [rowFor(h[0]!, { status: 'REJECTED' })], events: EVENTS }, PREFIX);
+    expect(r.lost.count).toBe(0);
+    expect(r.rejectedAfterAck).toBe(1);
+  });
+});

@@ -1,0 +1,227 @@
+/**
+ * The engine against fakes (unit level): a fake stack whose fault driver
+ * flips the state of an in-process fake gateway, and a fake state reader.
+ * The real stack is exercised by test/scenario/*.itest.ts.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { FaultDriver, ServiceGroup, StackHandle } from '../stack/types.js';
+import { runScenario } from './engine.js';
+import type { FinalState } from './checker.js';
+import type { SystemState } from './state.js';
+import { validateScenarioFile, validateScenarioSource } from './validate.js';
+import { resolveScenarioRef } from './catalog.js';
+import { defaultTopologyNames } from './topology-names.js';
+
+class FakeSystem {
+  down = new Set<string>();
+  orders = new Map<string, { id: string; key: string; status: string }>();
+  pending = new Map<string, { id: string; key: string }>();
+  calls: string[] = [];
+  /** Simulates the notifier: pending orders persist once postgres is up. */
+  drain() {
+    if (this.down.has('postgres')) return;
+    for (const [k, p] of this.pending) this.orders.set(k, { ...p, status: 'CONFIRMED' });
+    this.pending.clear();
+  }
+}
+
+function fakeStack(sys: FakeSystem, gateway: string): StackHandle {
+  const groups = defaultTopologyNames(3).groups;
+  const act = (name: string, f: (s: string) => void) => async (s: string) => {
+    sys.calls.push(`${name} ${s}`);
+    f(s);
+  };
+  const faults: FaultDriver = {
+    kill: act('kill', (s) => sys.down.add(s)),
+    stop: act('stop', (s) => sys.down.add(s)),
+    start: act('start', (s) => sys.down.delete(s)),
+    restart: act('restart', (s) => sys.down.delete(s)),
+    pause: act('pause', (s) => sys.down.add(s)),
+    unpause: act('unpause', (s) => sys.down.delete(s)),
+    disconnect: act('disconnect', (s) => sys.down.add(s)),
+    reconnect: act('reconnect', (s) => sys.down.delete(s)),
+    isHealthy: async (s) => !sys.down.has(s),
+  };
+  return {
+    id: 'fake',
+    credentials: { postgres: { user: 'u', password: 'p', database: 'd' }, rabbitmq: { user: 'u', password: 'p' }, redis: { password: 'p' } },
+    serviceNames: () => defaultTopologyNames(3).services,
+    servicesInGroup: (g: ServiceGroup) => groups[g],
+    endpoints: async () => ({ gateway, rabbitmqManagement: 'http://127.0.0.1:1', prometheus: '', postgresUrl: 'postgres://x', redisUrl: 'redis://x', amqpUrl: 'amqp://x' }),
+    services: async () => [],
+    faults,
+  };
+}
+
+function fakeState(sys: FakeSystem): SystemState {
+  return {
+    async readFinalState(prefix): Promise<FinalState> {
+      sys.drain();
+      const orders = [...sys.orders.values()].filter((o) => o.key.startsWith(prefix)).map((o) => ({ id: o.id, idempotencyKey: o.key, eventId: 1, quantity: 1, status: o.status }));
+      return { orders, events: [{ id: 1, capacity: 100_000, remaining: 100_000 - sys.orders.size, confirmedQuantity: sys.orders.size }] };
+    },
+    async persistedKeys(prefix) {
+      sys.drain();
+      return new Set([...sys.orders.keys()].filter((k) => k.startsWith(prefix)));
+    },
+    async queueDepths() {
+      return { depths: { 'eventflow.purchases': sys.down.has('postgres') ? sys.pending.size : 0 }, source: 'amqp' };
+    },
+    async deleteOneOrder(prefix, key) {
+      const k = key ?? [...sys.orders.keys()].find((x) => x.startsWith(prefix));
+      if (k) sys.orders.delete(k);
+      return k;
+    },
+    async close() {},
+  };
+}
+
+let server: Server;
+let gateway: string;
+const sys = new FakeSystem();
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const json = (status: number, obj: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json', 'x-eventflow-node': 'api-1' });
+        res.end(JSON.stringify(obj));
+      };
+      if (req.url === '/health') return json(200, { status: 'ok' });
+      if (req.url?.startsWith('/events')) return json(200, { events: [], source: sys.down.has('postgres') ? 'cache' : 'db', stale: sys.down.has('postgres') });
+      if (req.url === '/purchase' && req.method === 'POST') {
+        JSON.parse(body);
+        const key = String(req.headers['idempotency-key']);
+        const existing = sys.orders.get(key) ?? sys.pending.get(key);
+        if (existing) return json(200, { status: 'CONFIRMED', orderId: existing.id });
+        const id = randomUUID();
+        if (!sys.down.has('postgres')) {
+          sys.orders.set(key, { id, key, status: 'CONFIRMED' });
+          return json(201, { status: 'CONFIRMED', orderId: id });
+        }
+        if (sys.down.has('rabbitmq')) return json(503, { error: 'UNAVAILABLE' });
+        sys.pending.set(key, { id, key });
+        return json(202, { status: 'ACCEPTED_ASYNC', orderId: id });
+      }
+      json(404, { error: 'NOT_FOUND' });
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const a = server.address();
+  gateway = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
+});
+afterAll(() => new Promise<void>((ok) => server.close(() => ok())));
+
+async function builtin(name: string, overrides: Record<string, string> = {}) {
+  const r = await validateScenarioFile(resolveScenarioRef(name)!, { overrides });
+  if (!r.ok) throw new Error('invalid');
+  return r;
+}
+
+describe('engine (fakes)', () => {
+  it('runs db-outage: faults, load, waits, checker — pass', async () => {
+    sys.calls = [];
+    const v = await builtin('db-outage', { purchases: '6' });
+    const report = await runScenario({ ...v, stack: fakeStack(sys, gateway), state: fakeState(sys), captureMetrics: false, pollMs: 20 });
+    expect(report.verdict, JSON.stringify(report.checks.filter((c) => !c.passed))).toBe('pass');
+    expect(report.exitCode).toBe(0);
+    expect(sys.calls).toEqual(['kill postgres', 'start postgres']);
+    expect(report.checker).toMatchObject({ attempted: 8, acknowledged: 8, persisted: 8, lost: { count: 0 }, duplicated: { count: 0 } });
+    const outage = report.history.ops.filter((o) => o.step === 'outage-purchases');
+    expect(outage.map((o) => o.status)).toEqual(Array(6).fill('ACCEPTED_ASYNC'));
+    expect(new Set(report.history.ops.filter((o) => o.key).map((o) => o.key)).size).toBe(8);
+    expect(report.history.ops.every((o) => !o.key || o.key.startsWith(report.keyPrefix))).toBe(true);
+    expect(report.faultWindows).toHaveLength(1);
+    expect(report.faultWindows[0]).toMatchObject({ service: 'postgres', action: 'kill', healedBy: 'start' });
+    expect(report.timings.timeToDetectMs).toBeGreaterThan(0);
+    expect(report.timings.timeToRecoverMs).toBeGreaterThan(0);
+    expect(report.timings.drainMs).toBeGreaterThanOrEqual(0);
+    expect(report.checks.map((c) => c.id)).toEqual(expect.arrayContaining(['invariant.lost', 'expect.1.outage-purchases', 'threshold.1', 'steady-state.before.1', 'steady-state.after.1']));
+    expect(report.history.phases.during.purchase.count).toBe(6);
+  });
+
+  it('fails with lost=1 when an acknowledged order disappears before the checker', async () => {
+    const v = await builtin('db-outage', { purchases: '3' });
+    const report = await runScenario({
+      ...v,
+      stack: fakeStack(sys, gateway),
+      state: fakeState(sys),
+      captureMetrics: false,
+      pollMs: 20,
+      hooks: { beforeCheck: async ({ state, prefix }) => void (await state.deleteOneOrder(prefix)) },
+    });
+    expect(report.verdict).toBe('fail');
+    expect(report.exitCode).toBe(1);
+    expect(report.checker!.lost.count).toBe(1);
+    expect(report.checks.find((c) => c.id === 'invariant.lost')).toMatchObject({ passed: false, value: 1 });
+  });
+
+  it('an unmet expectation fails the run (exit 1) and rollback heals what the steps left broken', async () => {
+    sys.calls = [];
+    const src = `version: 1
+name: half
+steps:
+  - { id: kill-db, fault: kill, target: postgres }
+  - { id: buy, load: { purchases: 2 } }
+verify:
+  invariants: [lost]
+  expect:
+    - { step: buy, status: [CONFIRMED] }
+`;
+    const v = validateScenarioSource(src, 'half.yaml');
+    if (!v.ok) throw new Error('invalid');
+    const report = await runScenario({ ...v, stack: fakeStack(sys, gateway), state: fakeState(sys), captureMetrics: false, pollMs: 20 });
+    expect(sys.calls).toEqual(['kill postgres', 'start postgres']);
+    expect(report.steps.map((s) => s.id)).toEqual(['kill-db', 'buy', 'auto-heal']);
+    expect(report.verdict).toBe('fail');
+    expect(report.checks.find((c) => c.id === 'expect.1.buy')).toMatchObject({ passed: false, message: '2 of 2 did not: 2× 202 ACCEPTED_ASYNC' });
+    expect(report.checker!.lost.count).toBe(0);
+    expect(sys.down.size).toBe(0);
+  });
+
+  it('a fault driver error is an infrastructure error (exit 3); rollback still runs', async () => {
+    const stack = fakeStack(sys, gateway);
+    const calls: string[] = [];
+    stack.faults.pause = async () => {
+      throw new Error('docker said no');
+    };
+    stack.faults.kill = async (s) => void calls.push(`kill ${s}`);
+    stack.faults.start = async (s) => void calls.push(`start ${s}`);
+    const v = validateScenarioSource('version: 1\nname: x\nsteps:\n  - { fault: kill, target: redis }\n  - { fault: pause, target: api-1 }\n  - { load: { reads: 1 } }\n', 'x.yaml');
+    if (!v.ok) throw new Error('invalid');
+    const report = await runScenario({ ...v, stack, state: fakeState(sys), captureMetrics: false, pollMs: 20 });
+    expect(report.exitCode).toBe(3);
+    expect(report.error).toContain('pause api-1: docker said no');
+    expect(calls).toEqual(['kill redis', 'start redis']);
+    expect(report.steps.find((s) => s.kind === 'load')).toBeUndefined();
+  });
+
+  it('background load across steps, random targets, abort (Ctrl-C) → interrupted, rolled back', async () => {
+    sys.calls = [];
+    const src = `version: 1
+name: bg
+steps:
+  - { id: steady, load: { reads: 1, purchases: 1, rate: 50, duration: 3s, background: true } }
+  - { id: k, fault: kill, target: { random: api } }
+  - { sleep: 5s }
+  - await-load: steady
+`;
+    const v = validateScenarioSource(src, 'bg.yaml');
+    if (!v.ok) throw new Error('invalid');
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 600);
+    const t = Date.now();
+    const report = await runScenario({ ...v, stack: fakeStack(sys, gateway), state: fakeState(sys), captureMetrics: false, pollMs: 20, signal: controller.signal });
+    expect(Date.now() - t).toBeLessThan(2_500);
+    expect(report.verdict).toBe('interrupted');
+    expect(report.exitCode).toBe(130);
+    expect(sys.calls[0]).toMatch(/^kill api-[123]$/);
+    expect(sys.calls[1]).toBe(sys.calls[0]!.replace('kill', 'start'));
+    expect(report.steps[1]!.services).toHaveLength(1);
+    expect(report.history.ops.length).toBeGreaterThan(5);
+  });
+});

@@ -1,0 +1,36 @@
+/** Write one run's three reports into <runsDir>/<run-id>/ and refresh <runsDir>/index.html. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RunReport } from '../cli/scenario/report-model.js';
+import { renderHtml } from './writers/html.js';
+import { renderJson } from './writers/json.js';
+import { renderJunit } from './writers/junit.js';
+import { listRuns, renderRunsIndex } from './writers/runs-index.js';
+
+export const DEFAULT_RUNS_DIR = join('reports', 'runs');
+
+export interface WrittenReports {
+  dir: string;
+  json: string;
+  junit: string;
+  html: string;
+  index: string;
+}
+
+export async function writeRunReports(report: RunReport, runsDir = DEFAULT_RUNS_DIR): Promise<WrittenReports> {
+  const dir = join(runsDir, report.runId);
+  await mkdir(dir, { recursive: true });
+  const files = { json: join(dir, 'report.json'), junit: join(dir, 'junit.xml'), html: join(dir, 'index.html') };
+  await writeFile(files.json, renderJson(report));
+  await writeFile(files.junit, renderJunit(report));
+  await writeFile(files.html, renderHtml(report));
+  const index = await writeRunsIndex(runsDir);
+  return { dir, ...files, index };
+}
+
+export async function writeRunsIndex(runsDir = DEFAULT_RUNS_DIR): Promise<string> {
+  const index = join(runsDir, 'index.html');
+  await mkdir(runsDir, { recursive: true });
+  await writeFile(index, renderRunsIndex(await listRuns(runsDir)));
+  return index;
+}

@@ -1,0 +1,78 @@
+/**
+ * The HTML report in a real browser: headless Debian Chromium through
+ * playwright-core (no browser download). Skipped when /usr/bin/chromium is absent.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { renderHtml } from './html.js';
+import { renderJunit } from './junit.js';
+import { syntheticReport } from '../../test/scenario/synthetic.js';
+
+const CHROMIUM = process.env.EVENTFLOW_CHROMIUM ?? '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+describe.skipIf(!existsSync(CHROMIUM))('HTML report in headless Chromium', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 30_000 });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('renders: verdict, timeline with fault window and every request, verdict table, metrics; no console errors, no network', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ef-html-'));
+    const report = syntheticReport(1);
+    const file = join(dir, 'index.html');
+    writeFileSync(file, renderHtml(report));
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    const requests: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('request', (r) => requests.push(r.url()));
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+
+    expect(await page.locator('#verdict .verdict-word').textContent()).toBe('FAIL');
+    const timeline = page.locator('svg.timeline');
+    expect(await timeline.isVisible()).toBe(true);
+    const box = await timeline.boundingBox();
+    expect(box!.width).toBeGreaterThan(300);
+    expect(box!.height).toBeGreaterThan(100);
+    expect(await page.locator('svg.timeline .op').count()).toBe(report.history.ops.length);
+    expect(await page.locator('svg.timeline rect.fault-window').count()).toBe(report.faultWindows.length);
+    expect(await page.locator('#verdicts tbody tr').count()).toBe(report.checks.length);
+    expect(await page.locator('#verdicts tr.failed').count()).toBe(report.checks.filter((c) => !c.passed).length);
+    expect(await page.locator('#verdicts tr[data-check="invariant.lost"]').textContent()).toContain('lost=1');
+    expect(await page.locator('#phases tbody tr').count()).toBe(8);
+    expect(await page.locator('#metrics svg polyline').count()).toBe(2);
+    // the hover tooltip works
+    await page.locator('svg.timeline .op').first().hover({ force: true });
+    expect(await page.locator('#tip').isHidden()).toBe(false);
+
+    expect(problems).toEqual([]);
+    expect(requests.filter((u) => !u.startsWith('file:'))).toEqual([]);
+    await page.close();
+  });
+
+  it('junit.xml parses with the browser\'s XML parser', async () => {
+    const page = await browser.newPage();
+    const xml = renderJunit(syntheticReport(1));
+    const result = await page.evaluate((text) => {
+      const doc = new DOMParser().parseFromString(text, 'application/xml');
+      const err = doc.getElementsByTagName('parsererror')[0];
+      return { error: err ? err.textContent : null, cases: doc.getElementsByTagName('testcase').length, failures: doc.getElementsByTagName('failure').length, root: doc.documentElement.nodeName };
+    }, xml);
+    expect(result.error).toBeNull();
+    expect(result.root).toBe('testsuites');
+    expect(result.cases).toBeGreaterThan(5);
+    expect(result.failures).toBe(2);
+    await page.close();
+  });
+});

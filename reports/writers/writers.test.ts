@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { renderJunit, xmlEscape } from './junit.js';
+import { renderHtml } from './html.js';
+import { renderJson } from './json.js';
+import { writeRunReports } from '../write.js';
+import { syntheticReport } from '../../test/scenario/synthetic.js';
+
+/**
+ * A strict little well-formedness check for the XML we emit: one root, tags
+ * balanced and properly nested, attributes quoted, only the five predefined
+ * entities or character references, no raw `<` or `&` in text.
+ */
+function assertWellFormedXml(xml: string): { root: string; elements: { name: string; attrs: Record<string, string>; text: string }[] } {
+  let s = xml.replace(/^<\?xml[^?]*\?>\s*/, '');
+  const stack: string[] = [];
+  const elements: { name: string; attrs: Record<string, string>; text: string }[] = [];
+  let root = '';
+  let i = 0;
+  const checkText = (t: string) => {
+    if (/<|&(?!(amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);)/.test(t)) throw new Error(`bad character data: ${t.slice(0, 60)}`);
+  };
+  while (i < s.length) {
+    const lt = s.indexOf('<', i);
+    if (lt < 0) {
+      checkText(s.slice(i));
+      if (s.slice(i).trim()) throw new Error('text after the root element');
+      break;
+    }
+    const text = s.slice(i, lt);
+    checkText(text);
+    if (stack.length === 0 && text.trim()) throw new Error('text outside the root element');
+    if (elements.length && stack.length) elements[elements.length - 1]!.text += text;
+    const gt = s.indexOf('>', lt);
+    if (gt < 0) throw new Error('unterminated tag');
+    const tag = s.slice(lt + 1, gt);
+    if (tag.startsWith('/')) {
+      const name = tag.slice(1).trim();
+      if (stack.pop() !== name) throw new Error(`mismatched </${name}>`);
+    } else {
+      const selfClosing = tag.endsWith('/');
+      const m = /^([A-Za-z_][\w.-]*)((?:\s+[A-Za-z_][\w.:-]*="[^"<]*")*)\s*\/?$/.exec(tag);
+      if (!m) throw new Error(`malformed tag <${tag.slice(0, 80)}>`);
+      const attrs: Record<string, string> = {};
+      for (const a of m[2]!.matchAll(/([A-Za-z_][\w.:-]*)="([^"]*)"/g)) {
+        checkText(a[2]!);
+        if (a[1]! in attrs) throw new Error(`duplicate attribute ${a[1]}`);
+        attrs[a[1]!] = a[2]!;
+      }
+      if (stack.length === 0) {
+        if (root) throw new Error('two root elements');
+        root = m[1]!;
+      }
+      elements.push({ name: m[1]!, attrs, text: '' });
+      if (!selfClosing) stack.push(m[1]!);
+    }
+    i = gt + 1;
+  }
+  if (stack.length) throw new Error(`unclosed: ${stack.join(' > ')}`);
+  s = '';
+  return { root, elements };
+}
+
+describe('junit.xml', () => {
+  it('is well-formed, one testcase per check, failures counted', () => {
+    const report = syntheticReport(1);
+    const xml = renderJunit(report);
+    const { root, elements } = assertWellFormedXml(xml);
+    expect(root).toBe('testsuites');
+    const cases = elements.filter((e) => e.name === 'testcase');
+    expect(cases).toHaveLength(report.checks.length);
+    const failures = elements.filter((e) => e.name === 'failure');
+    expect(failures.length).toBe(report.checks.filter((c) => !c.passed).length);
+    const suite = elements.find((e) => e.name === 'testsuite')!;
+    expect(suite.attrs.tests).toBe(String(cases.length));
+    expect(suite.attrs.failures).toBe(String(failures.length));
+    const lost = cases.find((c) => c.attrs.name!.startsWith('lost = 0'))!;
+    expect(lost.attrs.classname).toBe('eventflow.scenario.db-outage.invariant');
+    expect(xml).toMatch(/<failure message="lost=1 of \d+ acknowledged/);
+  });
+
+  it('escapes markup, quotes and control characters', () => {
+    expect(xmlEscape('a<b>&"c"\'\u0001\u0007')).toBe('a&lt;b&gt;&amp;&quot;c&quot;&apos;');
+    const report = syntheticReport(0);
+    report.checks.push({ id: 'x', name: 'evil <name> & "quotes" \u0000', category: 'step', passed: false, message: ']]> </testcase> & \u001b[31m' });
+    expect(() => assertWellFormedXml(renderJunit(report))).not.toThrow();
+  });
+
+  it('adds an <error> testcase when the run itself broke', () => {
+    const report = { ...syntheticReport(0), verdict: 'error' as const, exitCode: 3, error: 'docker <gone>' };
+    const { elements } = assertWellFormedXml(renderJunit(report));
+    expect(elements.find((e) => e.name === 'error')!.attrs.message).toBe('docker &lt;gone&gt;');
+  });
+});
+
+describe('index.html', () => {
+  it('is self-contained and shows the verdict, the timeline, the phases and the checks', () => {
+    const report = syntheticReport(1);
+    const html = renderHtml(report);
+    expect(html).toContain('id="verdict"');
+    expect(html).toContain('>FAIL<');
+    expect(html).toMatch(/<svg class="timeline"/);
+    expect(html).toContain('class="fault-window"');
+    expect((html.match(/class="op"/g) ?? []).length).toBe(report.history.ops.length);
+    expect(html).toContain('id="phases"');
+    expect(html).toContain('lost = 0 (no acknowledged purchase is lost)');
+    expect(html).toContain('id="metrics"');
+    // no network: no external src/href, no remote URL loads
+    expect(html).not.toMatch(/\b(src|href)="(https?:)?\/\//);
+    expect(html).not.toMatch(/@import|url\(/);
+    // escaped
+    expect(html).not.toContain('<script>alert(1)</script>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+});
+
+describe('writeRunReports', () => {
+  it('writes the three files under <dir>/<run-id>/ and the runs index', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ef-reports-'));
+    const report = syntheticReport(0);
+    const w = await writeRunReports(report, dir);
+    expect(w.dir).toBe(join(dir, report.runId));
+    for (const f of [w.json, w.junit, w.html, w.index]) expect(existsSync(f)).toBe(true);
+    expect(JSON.parse(readFileSync(w.json, 'utf8'))).toEqual(JSON.parse(renderJson(report)));
+    const index = readFileSync(w.index, 'utf8');
+    expect(index).toContain(`${report.runId}/index.html`);
+    expect(index).toContain('db-outage');
+  });
+});

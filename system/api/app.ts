@@ -1,0 +1,197 @@
+import type { FastifyInstance } from 'fastify';
+import { Broker } from '../shared/broker.js';
+import { Cache } from '../shared/cache.js';
+import type { ServiceConfig } from '../shared/config.js';
+import { Database } from '../shared/db.js';
+import { orderNotFound, unavailable } from '../shared/errors.js';
+import { HealthMonitor } from '../shared/health.js';
+import { createHttpApp } from '../shared/http.js';
+import { createLogger, errorMessage, type Logger } from '../shared/logger.js';
+import { createMetrics, type Metrics } from '../shared/metrics.js';
+import { migrateWithRetry } from '../db/migrate.js';
+import { Catalogue } from './catalogue.js';
+import { resolveIdempotencyKey } from './idempotency.js';
+import { PendingStore, viewOf } from './pending.js';
+import { PurchaseService } from './purchase.js';
+import {
+  clusterHealthSchema,
+  getEventSchema,
+  listEventsSchema,
+  nodeHealthSchema,
+  orderSchema,
+  purchaseSchema,
+} from './schemas.js';
+import type { OrderView } from './types.js';
+
+export interface ApiDeps {
+  config: ServiceConfig;
+  db: Database;
+  cache: Cache;
+  broker: Broker;
+  metrics: Metrics;
+  monitor: HealthMonitor;
+  log: Logger;
+}
+
+interface NodeHealthBody {
+  node: string;
+  up: boolean;
+  status?: 'ok' | 'degraded';
+  dependencies?: ReturnType<HealthMonitor['snapshot']>;
+  breaker?: string;
+  pendingOrders?: number;
+}
+
+/** Build the API's Fastify app around already-created dependencies (no sockets opened here). */
+export async function buildApiApp(deps: ApiDeps): Promise<FastifyInstance> {
+  const { config, db, cache, broker, metrics, monitor, log } = deps;
+  const app = createHttpApp({
+    nodeId: config.nodeId,
+    metrics,
+    logLevel: config.logLevel,
+    onValidationError: (req) => {
+      if (req.routeOptions.url === '/purchase') metrics.purchases.inc({ outcome: 'invalid' });
+    },
+  });
+  const catalogue = new Catalogue(db, cache, metrics, log);
+  const pending = new PendingStore(cache);
+  const purchases = new PurchaseService({ db, broker, catalogue, pending, metrics, log, nodeId: config.nodeId });
+  app.decorate('catalogue', catalogue);
+
+  app.get('/events', { schema: listEventsSchema }, async () => catalogue.list());
+
+  app.get<{ Params: { id: string } }>('/events/:id', { schema: getEventSchema }, async (request) =>
+    catalogue.get(Number(request.params.id)),
+  );
+
+  app.post<{ Body: { eventId: number; quantity: number; email: string } }>(
+    '/purchase',
+    { schema: purchaseSchema },
+    async (request, reply) => {
+      const { key } = resolveIdempotencyKey(request.headers['idempotency-key']);
+      const outcome = await purchases.purchase({ ...request.body, idempotencyKey: key });
+      return reply.code(outcome.httpStatus).send(outcome.body);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>('/orders/:id', { schema: orderSchema }, async (request): Promise<OrderView> => {
+    const id = request.params.id.toLowerCase();
+    let dbError: unknown;
+    try {
+      const r = await db.run((pool) =>
+        pool.query<{ id: string; status: 'CONFIRMED' | 'REJECTED'; event_id: number; quantity: number; total_cents: number; reason: string | null }>(
+          'SELECT id, status, event_id, quantity, total_cents, reason FROM orders WHERE id = $1',
+          [id],
+        ),
+      );
+      const row = r.rows[0];
+      if (row) {
+        void pending.settled(row.id, row.status, row.reason);
+        return {
+          orderId: row.id,
+          status: row.status,
+          eventId: row.event_id,
+          quantity: row.quantity,
+          totalCents: row.total_cents,
+          ...(row.reason ? { reason: row.reason } : {}),
+        };
+      }
+    } catch (err) {
+      dbError = err;
+    }
+    const rec = await pending.findById(id);
+    if (rec) {
+      const { idempotencyKey: _omit, ...view } = viewOf(rec);
+      return view;
+    }
+    if (dbError !== undefined) throw unavailable(`database unreachable (${errorMessage(dbError)}) and order ${id} not known to this node`);
+    throw orderNotFound(id);
+  });
+
+  const nodeHealth = (): NodeHealthBody => ({
+    node: config.nodeId,
+    up: true,
+    status: monitor.allUp() && db.breakerState === 'closed' ? 'ok' : 'degraded',
+    dependencies: monitor.snapshot(),
+    breaker: db.breakerState,
+    pendingOrders: pending.size,
+  });
+
+  app.get('/health/node', { schema: nodeHealthSchema }, async () => nodeHealth());
+
+  app.get('/health', { schema: clusterHealthSchema }, async () => {
+    const self = nodeHealth();
+    const peers = await Promise.all(
+      config.peers.map(async (peer): Promise<NodeHealthBody> => {
+        try {
+          const res = await fetch(`http://${peer}/health/node`, { signal: AbortSignal.timeout(300) });
+          if (!res.ok) return { node: peer, up: false };
+          return (await res.json()) as NodeHealthBody;
+        } catch {
+          return { node: peer, up: false };
+        }
+      }),
+    );
+    const nodes = [self, ...peers.filter((p) => p.node !== config.nodeId)];
+    const status = nodes.every((n) => n.up && n.status === 'ok') ? 'ok' : 'degraded';
+    return { status, node: config.nodeId, nodes };
+  });
+
+  return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    catalogue: Catalogue;
+  }
+}
+
+export interface RunningService {
+  app: FastifyInstance;
+  metrics: Metrics;
+  close(): Promise<void>;
+}
+
+/** Create every dependency of an api node from its config, start background work, build the app. */
+export async function createApiService(config: ServiceConfig, log: Logger = createLogger(config.logLevel, { service: 'api', node: config.nodeId })): Promise<RunningService> {
+  if (!config.redisUrl || !config.amqpUrl) throw new Error('api needs REDIS_URL and AMQP_URL');
+  const metrics = createMetrics('api', config.nodeId, { defaultMetrics: true });
+  const db = new Database({
+    url: config.databaseUrl,
+    queryTimeoutMs: config.dbQueryTimeoutMs,
+    breakerResetMs: config.breakerResetMs,
+    log,
+    onBreakerState: (s) => metrics.setBreaker(s),
+  });
+  metrics.setBreaker('closed');
+  const cache = new Cache({ url: config.redisUrl, log });
+  const broker = new Broker({ url: config.amqpUrl, log });
+  broker.start();
+  const monitor = new HealthMonitor(
+    {
+      postgres: () => db.probe(Math.min(config.dbQueryTimeoutMs, 1000)),
+      redis: () => cache.probe(),
+      rabbitmq: async () => ({ up: broker.ready, latencyMs: 0 }),
+    },
+    metrics,
+  );
+  monitor.start();
+  const abort = new AbortController();
+  const app = await buildApiApp({ config, db, cache, broker, metrics, monitor, log });
+  // schema + seed, then warm the catalogue (the database may be down at start: keep trying in the background)
+  void migrateWithRetry(config.databaseUrl, log, { signal: abort.signal })
+    .then(async (ok) => {
+      if (ok) await app.catalogue.loadFromDb().catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'catalogue warm-up failed'));
+    })
+    .catch((err: unknown) => log.error({ err: errorMessage(err) }, 'migrations failed'));
+  return {
+    app,
+    metrics,
+    async close() {
+      abort.abort();
+      monitor.stop();
+      await app.close();
+      await Promise.allSettled([broker.close(), cache.close(), db.close()]);
+    },
+  };
+}

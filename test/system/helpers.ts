@@ -1,0 +1,81 @@
+import amqp, { type Channel, type ChannelModel } from 'amqplib';
+import pg from 'pg';
+import { createAnalyticsService } from '../../system/analytics/app.js';
+import { createApiService, type RunningService } from '../../system/api/app.js';
+import { loadConfig, type Role, type ServiceConfig } from '../../system/shared/config.js';
+import { silentLogger } from '../../system/shared/logger.js';
+import { createNotifierService, type NotifierHooks, type RunningNotifier } from '../../system/notifier/worker.js';
+import type { Infra } from '../support/infra.js';
+
+export function configFor(role: Role, infra: Infra, nodeId: string, extra: Record<string, string> = {}): ServiceConfig {
+  return loadConfig(role, {
+    DATABASE_URL: infra.databaseUrl,
+    REDIS_URL: infra.redisUrl,
+    AMQP_URL: infra.amqpUrl,
+    NODE_ID: nodeId,
+    LOG_LEVEL: 'silent',
+    DB_QUERY_TIMEOUT_MS: '500',
+    BREAKER_RESET_MS: '1000',
+    ...extra,
+  });
+}
+
+export async function startApi(infra: Infra, nodeId = 'api-1', extra: Record<string, string> = {}): Promise<RunningService> {
+  const svc = await createApiService(configFor('api', infra, nodeId, extra), silentLogger);
+  await svc.app.ready();
+  return svc;
+}
+
+export async function startNotifier(infra: Infra, hooks?: NotifierHooks): Promise<RunningNotifier> {
+  return createNotifierService(configFor('notifier', infra, 'notifier'), { log: silentLogger, ...(hooks ? { hooks } : {}) });
+}
+
+export async function startAnalytics(infra: Infra) {
+  const svc = await createAnalyticsService(configFor('analytics', infra, 'analytics'), silentLogger);
+  await svc.app.ready();
+  return svc;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Poll `fn` until it returns a truthy value (bounded). */
+export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      lastErr = err;
+    }
+    await sleep(everyMs);
+  }
+  throw new Error(`timed out waiting for ${what}${lastErr ? ` (last error: ${String(lastErr)})` : ''}`);
+}
+
+/** Direct SQL for assertions (a fresh connection each time, so it survives DB restarts). */
+export async function sql<R extends pg.QueryResultRow>(infra: Infra, text: string, params: unknown[] = []): Promise<R[]> {
+  const client = new pg.Client({ connectionString: infra.databaseUrl, connectionTimeoutMillis: 2000 });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return (await client.query<R>(text, params)).rows;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export async function amqpChannel(infra: Infra): Promise<{ conn: ChannelModel; ch: Channel }> {
+  const conn = await amqp.connect(infra.amqpUrl);
+  conn.on('error', () => undefined);
+  const ch = await conn.createChannel();
+  ch.on('error', () => undefined);
+  return { conn, ch };
+}
+
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
