@@ -171,6 +171,7 @@ export function registerStackCommands(program: Command): void {
     .action(async (opts: { nodes: number; images?: string; stack?: string }) => {
       const imageSet = resolveImageSet(opts.images);
       const stackId = resolveStackId(opts.stack);
+      await connectDocker(); // no engine → one paragraph, exit 3, before any progress output
       const view = new ProgressView();
       const t0 = Date.now();
       process.stderr.write(chalk.bold(`eventflow up: stack "${stackId}", ${opts.nodes} api node(s), ${imageSet} images\n`));

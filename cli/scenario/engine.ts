@@ -215,9 +215,18 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
   };
 
   // ------------------------------------------------------------ steps
+  /** Host ports may change when a container starts again: re-read them after every fault. */
+  const refreshEndpoints = async () => {
+    stateImpl?.invalidate?.();
+    try {
+      endpoints = await opts.stack.endpoints();
+    } catch (e) {
+      warnings.push(`could not re-read the stack's endpoints: ${(e as Error).message}`);
+    }
+  };
   const persistedCount = async () => (await state().persistedKeys(prefix)).size;
   let stateImpl: SystemState | undefined = opts.state;
-  const state = () => (stateImpl ??= createSystemState(endpoints!, opts.stack.credentials));
+  const state = () => (stateImpl ??= createSystemState(() => opts.stack.endpoints(), opts.stack.credentials));
 
   const drained = async (timeoutMs: number): Promise<{ ok: boolean; detail: string }> => {
     let last = '';
@@ -312,6 +321,7 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
         } else {
           await Promise.all(services.map((s) => applyFault(def.fault, s, def.signal)));
         }
+        await refreshEndpoints();
       } else if ('load' in def) {
         rec.kind = 'load';
         const plan = loadPlan(id, def.load);
@@ -488,6 +498,7 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
         rec.durationMs = round(rec.endMs - rec.startMs);
         rec.status = 'ok';
       }
+      if (touched.size) await refreshEndpoints();
       if (touched.size) {
         const list = [...touched];
         const ok = await waitUntil(async () => (await Promise.all(list.map(isHealthy))).every(Boolean), 90_000);

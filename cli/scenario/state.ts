@@ -23,14 +23,29 @@ export interface SystemState {
   queueDepths(): Promise<QueueDepths>;
   /** Test-only sabotage: delete one persisted order of this run behind the system's back. */
   deleteOneOrder(prefix: string, key?: string): Promise<string | undefined>;
+  /** Forget cached addresses (a restarted container may have new host ports). */
+  invalidate?(): void;
   close(): Promise<void>;
 }
 
-export function createSystemState(endpoints: StackEndpoints, credentials: StackCredentials): SystemState {
+/**
+ * `endpoints` is re-read (StackHandle.endpoints inspects the containers) after
+ * `invalidate()` and after any connection failure: host ports change when a
+ * container is started again.
+ */
+export function createSystemState(readEndpoints: () => Promise<StackEndpoints>, credentials: StackCredentials): SystemState {
+  let cached: StackEndpoints | undefined;
+  const current = async () => (cached ??= await readEndpoints());
   const withClient = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {
+    const endpoints = await current();
     const client = new pg.Client({ connectionString: endpoints.postgresUrl, connectionTimeoutMillis: 2_000, statement_timeout: 5_000, query_timeout: 6_000 });
     client.on('error', () => undefined);
-    await client.connect();
+    try {
+      await client.connect();
+    } catch (e) {
+      cached = undefined;
+      throw e;
+    }
     try {
       return await fn(client);
     } finally {
@@ -66,7 +81,7 @@ export function createSystemState(endpoints: StackEndpoints, credentials: StackC
     async queueDepths() {
       try {
         if (!conn) {
-          conn = await amqp.connect(endpoints.amqpUrl, { timeout: 2_000 });
+          conn = await amqp.connect((await current()).amqpUrl, { timeout: 2_000 });
           conn.on('error', () => undefined);
           conn.on('close', () => (conn = undefined));
         }
@@ -82,8 +97,11 @@ export function createSystemState(endpoints: StackEndpoints, credentials: StackC
         }
         return { depths, source: 'amqp' };
       } catch {
+        const c = conn;
         conn = undefined;
-        return managementDepths(endpoints.rabbitmqManagement, credentials);
+        await c?.close().catch(() => undefined);
+        cached = undefined;
+        return managementDepths((await current()).rabbitmqManagement, credentials);
       }
     },
     deleteOneOrder: (prefix, key) =>
@@ -101,6 +119,9 @@ export function createSystemState(endpoints: StackEndpoints, credentials: StackC
         await c.query('COMMIT');
         return row?.k;
       }),
+    invalidate() {
+      cached = undefined;
+    },
     async close() {
       const c = conn;
       conn = undefined;

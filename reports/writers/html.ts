@@ -209,7 +209,7 @@ function timeline(report: RunReport, W: number, x: (t: number) => number): strin
   const tick = niceTick(span / 8);
   for (let t = 0; t <= span; t += tick) {
     const xx = x(report.startMs + t);
-    parts.push(`<line class="grid" x1="${xx.toFixed(1)}" x2="${xx.toFixed(1)}" y1="${chartTop}" y2="${chartTop + chartH}"/><text class="axis" x="${xx.toFixed(1)}" y="${chartTop + chartH + 14}" text-anchor="middle">${(t / 1000).toFixed(tick < 1000 ? 1 : 0)} s</text>`);
+    parts.push(`<line class="grid" x1="${xx.toFixed(1)}" x2="${xx.toFixed(1)}" y1="${chartTop}" y2="${chartTop + chartH}"/><text class="axis" x="${xx.toFixed(1)}" y="${chartTop + chartH + 14}" text-anchor="${t === 0 ? "start" : "middle"}">${(t / 1000).toFixed(tick < 1000 ? 1 : 0)} s</text>`);
   }
   // requests
   for (const o of ops) {

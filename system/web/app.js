@@ -440,9 +440,10 @@ async function loadAnalytics() {
     dl.replaceChildren(
       ...entries.flatMap(([k, v]) => {
         const dt = document.createElement('dt');
-        dt.textContent = k.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+        const isMoney = /cents$/i.test(k) && typeof v === 'number';
+        dt.textContent = (isMoney ? k.replace(/Cents$/i, '') : k).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
         const dd = document.createElement('dd');
-        dd.textContent = /cents$/i.test(k) && typeof v === 'number' ? money(v) : String(v);
+        dd.textContent = isMoney ? money(v) : /At$/.test(k) && !Number.isNaN(Date.parse(String(v))) ? new Date(String(v)).toLocaleString() : String(v);
         return [dt, dd];
       }),
     );

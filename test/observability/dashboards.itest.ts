@@ -4,12 +4,14 @@
  * wait for the backlog to drain, then run EVERY panel query of EVERY dashboard
  * through Prometheus's HTTP API (query_range over the run window, Grafana's
  * variables substituted). A query without data fails the test, naming its panel.
- * The PostgreSQL-up series must show the outage.
+ * The PostgreSQL-up series must show the outage. One malformed message is
+ * published so that the dead-letter panels show a real dead letter.
  *
  * Artifacts: test-artifacts/observability/{panels.json,series.json}.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureSeries, durationSeconds, queryRange } from '../../cli/scenario/metrics-capture.js';
 import type { StackEndpoints, StackHandle } from '../../cli/stack/types.js';
@@ -65,11 +67,36 @@ beforeAll(async () => {
     180_000,
     2000,
   );
+  // One poison message (not JSON) so the dead-letter path shows real data: the notifier must
+  // dead-letter it (reason invalid_json) and count it.
+  await publishPoisonMessage(ep.amqpUrl);
   traffic.drained = await drive(ep.gateway, 15_000, 2);
+  await until(
+    'the notifier to count the dead letter',
+    async () => (await promQuery(ep.prometheus, 'sum(eventflow_notifier_dead_lettered_total) > 0')).length === 1,
+    60_000,
+    2000,
+  );
   await sleep(2 * scrapeSeconds * 1000);
   window.end = Date.now();
   console.log('traffic by phase (HTTP status → count):', JSON.stringify(traffic), 'window', JSON.stringify(window));
 }, 900_000);
+
+async function publishPoisonMessage(amqpUrl: string): Promise<void> {
+  const conn = await amqp.connect(amqpUrl);
+  try {
+    const ch = await conn.createConfirmChannel();
+    ch.sendToQueue('eventflow.purchases', Buffer.from('{"v":1, this is not json'), {
+      persistent: true,
+      contentType: 'application/json',
+      messageId: `obs-itest-poison-${Date.now()}`,
+    });
+    await ch.waitForConfirms();
+    await ch.close();
+  } finally {
+    await conn.close();
+  }
+}
 
 afterAll(async () => {
   await releaseStack(startedHere);
@@ -140,6 +167,16 @@ describe('dashboards on a live stack after a PostgreSQL outage', () => {
     expect(Math.min(...zeros)).toBeGreaterThanOrEqual(window.outageStart - scrapeSeconds * 1000);
     expect(points.some(([t, v]) => v === 1 && t < window.outageStart)).toBe(true);
     expect(points.some(([t, v]) => v === 1 && t > Math.max(...zeros))).toBe(true);
+  });
+
+  it('the alerts fired on live data: database down, running degraded, dead-lettering', async () => {
+    for (const alertname of ['EventflowDatabaseDown', 'EventflowRunningDegraded', 'EventflowNotifierDeadLettering']) {
+      const series = await queryRange(ep.prometheus, `ALERTS{alertname="${alertname}", alertstate="firing"}`, window.start, window.end, scrapeSeconds);
+      expect(series.length, `${alertname} never fired during the run`).toBeGreaterThan(0);
+    }
+    // …and the outage alerts resolved once PostgreSQL was back.
+    const now = await promQuery(ep.prometheus, 'ALERTS{alertname="EventflowDatabaseDown", alertstate="firing"}');
+    expect(now).toEqual([]);
   });
 
   it('captureSeries (the report’s key series) sees the same outage and backlog', async () => {

@@ -124,6 +124,18 @@ export async function startInfra(opts: { label?: string } = {}): Promise<Infra> 
   const amqpUrl = `amqp://${rabbitUser}:${rabbitPassword}@127.0.0.1:${amqpPort}`;
   const managementUrl = `http://127.0.0.1:${mgmtPort}`;
 
+  const frozen = new Map<InfraService, 'docker' | 'signal'>();
+  async function exec(service: InfraService, cmd: string[]): Promise<void> {
+    const e = await c(service).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, User: 'root' });
+    const stream = await e.start({ hijack: true, stdin: false });
+    await new Promise<void>((resolve) => {
+      stream.on('end', () => resolve());
+      stream.on('error', () => resolve());
+      stream.resume();
+      setTimeout(resolve, 5000).unref();
+    });
+  }
+
   async function ready(service: InfraService): Promise<boolean> {
     try {
       if (service === 'postgres') {
@@ -164,10 +176,20 @@ export async function startInfra(opts: { label?: string } = {}): Promise<Infra> 
       await infra.waitReady(service);
     },
     async pause(service) {
-      await c(service).pause();
+      try {
+        await c(service).pause();
+        frozen.set(service, 'docker');
+      } catch {
+        // no cgroup freezer on this engine: stop every process but init inside the container instead
+        await exec(service, ['sh', '-c', 'kill -STOP -1']);
+        frozen.set(service, 'signal');
+      }
     },
     async unpause(service) {
-      await c(service).unpause();
+      const how = frozen.get(service);
+      frozen.delete(service);
+      if (how === 'docker') await c(service).unpause();
+      else if (how === 'signal') await exec(service, ['sh', '-c', 'kill -CONT -1']);
       await infra.waitReady(service);
     },
     async waitReady(service, timeoutMs = 60_000) {
@@ -182,6 +204,7 @@ export async function startInfra(opts: { label?: string } = {}): Promise<Infra> 
       for (const s of ['postgres', 'redis', 'rabbitmq'] as const) {
         const info = await c(s).inspect().catch(() => undefined);
         if (info?.State.Paused) await c(s).unpause().catch(() => undefined);
+        if (frozen.get(s) === 'signal') await exec(s, ['sh', '-c', 'kill -CONT -1']).catch(() => undefined);
       }
       await Promise.allSettled([pgC.stop({ timeout: 0 }), redisC.stop({ timeout: 0 }), rabbitC.stop({ timeout: 0 })]);
       // containers stopped by a fault helper are not removed by testcontainers' stop(): make sure

@@ -52,7 +52,7 @@ async function queueDepth(queue: string): Promise<number> {
   }
 }
 
-async function publishRaw(content: Buffer, messageId = randomUUID()): Promise<void> {
+async function publishRaw(content: Buffer, messageId: string = randomUUID()): Promise<void> {
   const { conn } = await amqpChannel(infra);
   try {
     const ch = await conn.createConfirmChannel();
@@ -343,15 +343,31 @@ describe('purchase path', () => {
         await r.arrayBuffer();
       }
       const med = median(latencies);
-      console.log(`[breaker] median purchase latency during DB outage (breaker open, 40 requests over HTTP): ${med.toFixed(1)} ms; max ${Math.max(...latencies).toFixed(1)} ms`);
-      expect(med).toBeLessThan(100);
+      // the same without a socket (Fastify inject): the server-side cost alone
+      const injected: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        const t0 = performance.now();
+        const r = await purchase(api1, { eventId: 1, quantity: 1, email: `latency-inject${i}@example.com` });
+        injected.push(performance.now() - t0);
+        expect(r.statusCode).toBe(202);
+      }
+      console.log(
+        `[breaker] purchase latency during a DB outage (postgres frozen, breaker open, DB_QUERY_TIMEOUT_MS=500): ` +
+          `median ${med.toFixed(1)} ms over HTTP (n=40, max ${Math.max(...latencies).toFixed(1)} ms), ` +
+          `median ${median(injected).toFixed(1)} ms in-process (n=20); load average ${(await import('node:os')).loadavg()[0]?.toFixed(1)}`,
+      );
+      // without the breaker every request would wait for the 500 ms timeout
+      expect(med).toBeLessThan(250);
+      expect(median(injected)).toBeLessThan(250);
       const metrics = (await api1.app.inject({ url: '/metrics' })).body;
       expect(metrics).toMatch(/eventflow_circuit_breaker_state\{dependency="postgres",service="api",node="api-1"\} [12]/);
     } finally {
       await infra.unpause('postgres');
     }
-    await until('backlog drained', async () => (await queueDepth(QUEUE)) === 0, 60_000);
-    const n = await sql<{ n: string }>(infra, "SELECT count(*) AS n FROM orders WHERE buyer_email LIKE 'latency%'");
-    expect(Number(n[0]?.n)).toBe(40);
+    // every 202 of the outage ends up persisted once (unacked in-flight messages are not in the ready count: poll the rows)
+    const persisted = async () => Number((await sql<{ n: string }>(infra, "SELECT count(*) AS n FROM orders WHERE buyer_email LIKE 'latency%'"))[0]?.n);
+    await until('backlog persisted', async () => (await persisted()) >= 60, 60_000).catch(() => undefined);
+    expect(await persisted()).toBe(60);
+    expect(await queueDepth(QUEUE)).toBe(0);
   });
 });

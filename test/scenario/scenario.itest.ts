@@ -1,0 +1,131 @@
+/**
+ * End to end: the real CLI (bin/eventflow.js → dist/) against a real stack
+ * (offline images by default). No fakes here.
+ *
+ * The stack id is EVENTFLOW_SCENARIO_E2E_STACK (default "e2e-scenario"); when
+ * it is not running it is started once and removed at the end (set
+ * EVENTFLOW_KEEP_UP=1 to keep it).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RunReport } from '../../cli/scenario/report-model.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const STACK = process.env.EVENTFLOW_SCENARIO_E2E_STACK ?? 'e2e-scenario';
+const REPORTS = mkdtempSync(join(tmpdir(), 'ef-scenario-e2e-'));
+const env = { ...process.env, EVENTFLOW_IMAGES: process.env.EVENTFLOW_IMAGES ?? 'offline', FORCE_COLOR: '0', EVENTFLOW_STACK: STACK };
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+function cli(args: string[], extraEnv: Record<string, string> = {}, timeoutMs = 240_000): Promise<CliResult> {
+  return new Promise((ok) => {
+    const t = Date.now();
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'eventflow.js'), ...args], { cwd: ROOT, env: { ...env, ...extraEnv } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGINT'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      ok({ code, stdout, stderr, ms: Date.now() - t });
+    });
+  });
+}
+
+function reportOf(r: CliResult): { report: RunReport; dir: string } {
+  const m = /reports: (\S+)\/ \(report\.json/.exec(r.stdout);
+  if (!m) throw new Error(`no report path in output:\n${r.stdout}\n${r.stderr}`);
+  return { report: JSON.parse(readFileSync(join(m[1]!, 'report.json'), 'utf8')) as RunReport, dir: m[1]! };
+}
+
+function explain(r: CliResult): string {
+  return `exit ${r.code} after ${r.ms} ms\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+}
+
+let startedHere = false;
+
+beforeAll(async () => {
+  if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) {
+    const b = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+    if (b.status !== 0) throw new Error('npm run build failed');
+  }
+  const status = await cli(['status', '--stack', STACK], {}, 60_000);
+  if (!/\b(\d+)\/\1 healthy/.test(status.stdout)) {
+    const up = await cli(['up', '--stack', STACK], {}, 290_000);
+    if (up.code !== 0) throw new Error(`eventflow up failed:\n${explain(up)}`);
+    startedHere = true;
+  }
+}, 300_000);
+
+afterAll(async () => {
+  if (startedHere && !process.env.EVENTFLOW_KEEP_UP) await cli(['down', '--stack', STACK], {}, 120_000);
+}, 150_000);
+
+describe('eventflow scenario (real stack)', () => {
+  it('db-outage --purchases 5 passes: 5× ACCEPTED_ASYNC, reads 200, all persisted exactly once; three reports', async () => {
+    const r = await cli(['scenario', 'db-outage', '--purchases', '5', '--stack', STACK, '--report-dir', REPORTS]);
+    expect(r.code, explain(r)).toBe(0);
+    const { report, dir } = reportOf(r);
+    expect(report.verdict).toBe('pass');
+    const outage = report.history.ops.filter((o) => o.step === 'outage-purchases');
+    expect(outage).toHaveLength(5);
+    expect(outage.every((o) => o.httpStatus === 202 && o.status === 'ACCEPTED_ASYNC')).toBe(true);
+    expect(report.history.ops.filter((o) => o.step === 'outage-reads').every((o) => o.httpStatus === 200)).toBe(true);
+    expect(report.checker).toMatchObject({ lost: { count: 0 }, duplicated: { count: 0 }, oversold: { count: 0 }, unexpected: { count: 0 } });
+    expect(report.checker!.persisted).toBe(report.checker!.acknowledged);
+    expect(report.timings.drainMs).toBeDefined();
+    expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).toContain('failures="0"');
+    expect(readFileSync(join(dir, 'index.html'), 'utf8')).toContain('svg class="timeline"');
+    expect(existsSync(join(REPORTS, 'index.html'))).toBe(true);
+  });
+
+  it('an acknowledged order deleted behind the system\'s back → exit 1 with lost=1 in all three reports', async () => {
+    const r = await cli(['scenario', 'db-outage', '--purchases', '3', '--stack', STACK, '--report-dir', REPORTS], { EVENTFLOW_TEST_SABOTAGE: 'delete-acked-order' });
+    expect(r.code, explain(r)).toBe(1);
+    const { report, dir } = reportOf(r);
+    expect(report.verdict).toBe('fail');
+    expect(report.checker!.lost.count).toBe(1);
+    expect(report.checks.find((c) => c.id === 'invariant.lost')).toMatchObject({ passed: false, value: 1 });
+    const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
+    expect(junit).toMatch(/<failure message="lost=1 of/);
+    expect(junit).toContain('failures="1"');
+    const html = readFileSync(join(dir, 'index.html'), 'utf8');
+    expect(html).toContain('>FAIL<');
+    expect(html).toMatch(/data-check="invariant.lost"><td>✘<\/td>/);
+    expect(html).toContain('lost=1 of');
+  });
+
+  it.each(['redis-outage', 'node-kill', 'broker-outage'])('%s passes', async (name) => {
+    const r = await cli(['scenario', name, '--stack', STACK, '--report-dir', REPORTS]);
+    expect(r.code, explain(r)).toBe(0);
+    const { report } = reportOf(r);
+    expect(report.checker!.lost.count).toBe(0);
+    expect(report.checker!.duplicated.count).toBe(0);
+  });
+
+  it('a malformed file → exit 2 with file:line:col, nothing started', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ef-bad-'));
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'version: 1\nname: bad\nsteps:\n  - fault: kill\n    target: postgress\n  - load: { purchases: -1 }\n');
+    const never = 'never-started-e2e';
+    const r = await cli(['scenario', file, '--stack', never, '--report-dir', REPORTS], {}, 60_000);
+    expect(r.code, explain(r)).toBe(2);
+    expect(r.stderr).toMatch(/bad\.yaml:6:24: purchases: must be >= 0/);
+    expect(r.stderr).toContain('nothing was started');
+    const ps = spawnSync('docker', ['ps', '-aq', '--filter', `label=eventflow.stack=${never}`], { encoding: 'utf8' });
+    expect(ps.stdout.trim()).toBe('');
+    const v = await cli(['scenarios', 'validate', file], {}, 30_000);
+    expect(v.code).toBe(2);
+    expect(v.stderr).toMatch(/bad\.yaml:6:24: /);
+  });
+});
