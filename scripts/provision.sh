@@ -21,7 +21,7 @@ ensure_node() {
   log "using $("$NODE_PREFIX/node_modules/node/bin/node" --version) from $NODE_PREFIX"
 }
 
-APT_PACKAGES=(docker.io debootstrap chromium prometheus procps curl ca-certificates)
+APT_PACKAGES=(docker.io docker-compose debootstrap chromium prometheus procps curl ca-certificates)
 ensure_packages() {
   local missing=()
   for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -175,11 +175,18 @@ export function registerStackCommands(program: Command): void {
       const view = new ProgressView();
       const t0 = Date.now();
       process.stderr.write(chalk.bold(`eventflow up: stack "${stackId}", ${opts.nodes} api node(s), ${imageSet} images\n`));
+      const onInterrupt = (): void => {
+        view.stop();
+        process.stderr.write(chalk.yellow(`\ninterrupted: what started so far is left running; remove it with \`eventflow down${stackId === 'default' ? '' : ` --stack ${stackId}`}\`\n`));
+        process.exit(ExitCode.Interrupted);
+      };
+      process.once('SIGINT', onInterrupt);
       let stack: DockerStack;
       try {
         stack = (await startStack({ stackId, nodes: opts.nodes, imageSet, onProgress: (e) => view.on(e) })) as DockerStack;
       } finally {
         view.stop();
+        process.off('SIGINT', onInterrupt);
       }
       const total = Date.now() - t0;
       process.stderr.write(

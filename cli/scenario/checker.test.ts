@@ -70,3 +70,17 @@ describe('checker on synthetic histories', () => {
     expect(r.rejectedAfterAck).toBe(1);
   });
 });
+
+describe('classifying responses', () => {
+  it('a 503 signed by an api node is a definite failure; one from the gateway alone is unknown', async () => {
+    const { classifyResponse, classifyError } = await import('./history.js');
+    expect(classifyResponse('purchase', 503, { error: 'UNAVAILABLE' }, 'api-1').outcome).toBe('fail');
+    expect(classifyResponse('purchase', 503, { error: 'UNAVAILABLE' }, undefined).outcome).toBe('unknown');
+    expect(classifyResponse('purchase', 504, undefined, undefined).outcome).toBe('unknown');
+    expect(classifyResponse('purchase', 202, { status: 'ACCEPTED_ASYNC', orderId: 'o' }, 'api-2')).toMatchObject({ outcome: 'ok', degraded: true, orderId: 'o' });
+    expect(classifyResponse('purchase', 409, { error: 'SOLD_OUT' }, 'api-2')).toMatchObject({ outcome: 'fail', status: 'SOLD_OUT' });
+    expect(classifyResponse('read', 200, { source: 'cache', stale: true }, 'api-1')).toMatchObject({ outcome: 'ok', degraded: true });
+    expect(classifyError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })).outcome).toBe('fail');
+    expect(classifyError(Object.assign(new Error('timeout'), { code: 'UND_ERR_HEADERS_TIMEOUT' })).outcome).toBe('unknown');
+  });
+});

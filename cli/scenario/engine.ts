@@ -200,7 +200,7 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
       if (ok) detail = `HTTP ${expected}`;
     } else {
       const services = probe.targets.flatMap(resolveTargets);
-      const timeout = parseDuration(probe.timeout, 30_000);
+      const timeout = parseDuration(probe.timeout, 60_000);
       let unhealthy: string[] = [];
       ok = await waitUntil(async () => {
         const states = await Promise.all(services.map(isHealthy));

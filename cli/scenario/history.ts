@@ -44,6 +44,8 @@ export function classifyResponse(
   kind: OpKind,
   httpStatus: number,
   body: Record<string, unknown> | undefined,
+  /** `x-eventflow-node`: present when an api node answered, absent when the gateway did. */
+  node?: string,
 ): Pick<Op, 'outcome' | 'status' | 'orderId' | 'degraded' | 'source' | 'stale'> {
   const status = typeof body?.status === 'string' ? body.status : typeof body?.error === 'string' ? body.error : undefined;
   const orderId = typeof body?.orderId === 'string' ? body.orderId : undefined;
@@ -52,6 +54,9 @@ export function classifyResponse(
     if (httpStatus === 202) return { outcome: 'ok', status, orderId, degraded: true };
     // A gateway error or a server crash: the request may have been applied.
     if (httpStatus === 500 || httpStatus === 502 || httpStatus === 504) return { outcome: 'unknown', status, degraded: true };
+    // A 5xx the gateway produced itself (no api node signed it): an api node may
+    // have applied the purchase before the gateway gave up on it.
+    if (httpStatus >= 500 && !node) return { outcome: 'unknown', status, degraded: true };
     return { outcome: 'fail', status, degraded: true };
   }
   const source = typeof body?.source === 'string' ? body.source : undefined;

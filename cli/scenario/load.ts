@@ -124,14 +124,15 @@ async function issue(kind: OpKind, plan: LoadPlan, ctx: LoadContext): Promise<vo
     } catch {
       body = undefined;
     }
-    const node = res.headers['x-eventflow-node'];
+    const header = res.headers['x-eventflow-node'];
+    const node = Array.isArray(header) ? header[0] : header;
     ctx.record({
       ...base,
       completeMs,
       latencyMs: completeMs - base.invokeMs,
       httpStatus: res.statusCode,
-      node: Array.isArray(node) ? node[0] : node,
-      ...classifyResponse(kind, res.statusCode, body),
+      node,
+      ...classifyResponse(kind, res.statusCode, body, node),
     });
   } catch (error) {
     const completeMs = ctx.now();

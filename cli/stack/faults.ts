@@ -8,7 +8,7 @@ import type Dockerode from 'dockerode';
 import { UsageError } from '../errors.js';
 import { findServiceContainer } from './containers.js';
 import { isNotModified } from './docker.js';
-import { waitForHealthy } from './runtime.js';
+import { healthyNow, waitForHealthy } from './runtime.js';
 import type { FaultDriver } from './types.js';
 
 const SIGNALS = new Set(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGSTOP', 'SIGCONT']);
@@ -100,10 +100,7 @@ export class DockerFaultDriver implements FaultDriver {
 
   async isHealthy(service: string): Promise<boolean> {
     const c = await this.container(service);
-    const info = await c.inspect();
-    if (!info.State.Running || info.State.Paused) return false;
-    const status = info.State.Health?.Status;
-    return status === undefined || status === 'healthy';
+    return healthyNow(this.docker, await c.inspect());
   }
 
   async waitHealthy(service: string, timeoutMs = 60_000): Promise<void> {

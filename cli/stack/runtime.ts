@@ -74,12 +74,59 @@ export class HealthyWait implements WaitStrategy {
 }
 
 /**
- * Poll the container until Docker reports it healthy (or running, without a health check).
- * `failOnUnhealthy`: a fresh container that turns unhealthy has failed; after a fault (pause,
- * network cut) the status is stale "unhealthy" until the next probe passes, so keep waiting.
+ * Run the container's own health check command once, now (docker exec), instead of
+ * waiting for Docker's next interval. Same command, same timeout: used while Docker
+ * still says "starting" (or a stale "unhealthy" after a fault). Never throws.
+ */
+export async function probeNow(docker: Dockerode, id: string, info?: Dockerode.ContainerInspectInfo): Promise<boolean> {
+  try {
+    const inspect = info ?? (await docker.getContainer(id).inspect());
+    const test = (inspect.Config as { Healthcheck?: { Test?: string[]; Timeout?: number } }).Healthcheck?.Test;
+    if (!test || test.length < 2 || test[0] === 'NONE') return inspect.State.Running;
+    const cmd = test[0] === 'CMD-SHELL' ? ['/bin/sh', '-c', test[1]!] : test.slice(1);
+    const timeoutMs = Math.max(1000, ((inspect.Config as { Healthcheck?: { Timeout?: number } }).Healthcheck?.Timeout ?? 5e9) / 1e6);
+    const exec = await docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    stream.resume();
+    const ended = await Promise.race([
+      new Promise<boolean>((resolve) => {
+        stream.once('end', () => resolve(true));
+        stream.once('close', () => resolve(true));
+        stream.once('error', () => resolve(false));
+      }),
+      sleep(timeoutMs).then(() => false),
+    ]);
+    stream.destroy();
+    if (!ended) return false;
+    const result = await exec.inspect();
+    return result.ExitCode === 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Healthy = Docker reports healthy, or, while Docker has no fresh verdict yet
+ * ("starting", or a stale "unhealthy" after a pause/cut), the health check
+ * command passes when run right now.
+ */
+export async function healthyNow(docker: Dockerode, info: Dockerode.ContainerInspectInfo): Promise<boolean> {
+  const st = info.State;
+  if (!st.Running || st.Paused || st.Restarting) return false;
+  const health = st.Health?.Status;
+  if (health === undefined || health === 'none' || health === 'healthy') return true;
+  return probeNow(docker, info.Id, info);
+}
+
+/**
+ * Wait until the container is healthy: Docker's verdict, or the same health check
+ * run eagerly (every ~0.5 s) so start-up does not wait for Docker's interval.
+ * `failOnUnhealthy`: a fresh container that turns unhealthy has failed; after a
+ * fault the status is stale "unhealthy" until a probe passes, so keep waiting.
  */
 export async function waitForHealthy(docker: Dockerode, id: string, timeoutMs: number, opts: { failOnUnhealthy?: boolean } = {}): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let nextProbe = 0;
   for (;;) {
     const info = await docker.getContainer(id).inspect();
     const state = info.State;
@@ -102,7 +149,11 @@ export async function waitForHealthy(docker: Dockerode, id: string, timeoutMs: n
       const logs = await tailLogs(docker, id, 25);
       throw new Error(`not healthy after ${Math.round(timeoutMs / 1000)} s${logs ? `; last output:\n${indent(logs)}` : ''}`);
     }
-    await sleep(state.Paused ? 500 : 250);
+    if (!state.Paused && Date.now() >= nextProbe) {
+      if (await probeNow(docker, id, info)) return;
+      nextProbe = Date.now() + 500;
+    }
+    await sleep(state.Paused ? 500 : 150);
   }
 }
 

@@ -11,7 +11,7 @@ import { connectDocker } from './docker.js';
 import { DockerFaultDriver } from './faults.js';
 import { imageFor, resolveImageSet, type ImageSetName } from './images.js';
 import { listStackContainers, listStackNetworks, listStackVolumes } from './containers.js';
-import { networkLabels, runTopology, type Emit } from './runtime.js';
+import { healthyNow, networkLabels, runTopology, type Emit } from './runtime.js';
 import { readState, removeState, writeState, type StackState } from './state.js';
 import {
   DEFAULT_NODES,
@@ -133,12 +133,14 @@ export class DockerStack implements StackHandle {
         const info = await this.docker.getContainer(ci.Id).inspect();
         const st = info.State;
         const state: ServiceInfo['state'] = st.Paused ? 'paused' : st.Running ? 'running' : 'exited';
-        const health = st.Health?.Status ?? (st.Running ? 'running' : 'none');
+        const healthy = await healthyNow(this.docker, info);
+        // Docker's verdict lags its interval: report what the check says now.
+        const health = healthy && st.Health ? 'healthy' : (st.Health?.Status ?? (st.Running ? 'running' : 'none'));
         return {
           name: s.name,
           group: (ci.Labels?.[LABEL_GROUP] as ServiceGroup) ?? s.group,
           state,
-          healthy: state === 'running' && (health === 'healthy' || health === 'running'),
+          healthy,
           health,
           containerId: ci.Id,
           connected: Boolean(info.NetworkSettings.Networks?.[this.network]),

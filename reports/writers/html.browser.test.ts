@@ -59,7 +59,7 @@ describe.skipIf(!existsSync(CHROMIUM))('HTML report in headless Chromium', () =>
     expect(problems).toEqual([]);
     expect(requests.filter((u) => !u.startsWith('file:'))).toEqual([]);
     await page.close();
-  });
+  }, 60_000);
 
   it('junit.xml parses with the browser\'s XML parser', async () => {
     const page = await browser.newPage();
@@ -74,5 +74,5 @@ describe.skipIf(!existsSync(CHROMIUM))('HTML report in headless Chromium', () =>
     expect(result.cases).toBeGreaterThan(5);
     expect(result.failures).toBe(2);
     await page.close();
-  });
+  }, 60_000);
 });

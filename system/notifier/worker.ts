@@ -257,6 +257,8 @@ export async function createNotifierService(
     breakerResetMs: config.breakerResetMs,
     log,
     poolSize: PREFETCH,
+    // a timed-out-but-committed transaction would be counted as a duplicate later: let pg's timeouts bound it
+    breakerTimeout: false,
     onBreakerState: (s) => metrics.setBreaker(s),
   });
   metrics.setBreaker('closed');

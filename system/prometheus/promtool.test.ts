@@ -70,30 +70,38 @@ function sampleConfig(rulesGlob: string): string {
   });
 }
 
+const SLOW = 60_000; // promtool on a busy 2-core machine can take seconds
+
 describe('promtool', () => {
   it('is installed', () => {
     const missing = promtoolMissing();
     expect(missing, missing).toBeUndefined();
-  });
+  }, SLOW);
+
+  it('scripts/provision.sh installs promtool (prometheus) and chromium for these tests', () => {
+    const provision = readFileSync(join(here, '..', '..', 'scripts', 'provision.sh'), 'utf8');
+    const apt = /APT_PACKAGES=\(([^)]*)\)/.exec(provision)?.[1]?.split(/\s+/) ?? [];
+    expect(apt, 'APT_PACKAGES in scripts/provision.sh').toEqual(expect.arrayContaining(['prometheus', 'chromium']));
+  }, SLOW);
 
   it('has rule files and test files', () => {
     expect(ruleFiles.length).toBeGreaterThan(0);
     expect(testFiles.length).toBeGreaterThan(0);
-  });
+  }, SLOW);
 
   it('check rules: every rule file is valid', () => {
     const missing = promtoolMissing();
     if (missing) throw new Error(missing);
     const r = promtool(['check', 'rules', ...ruleFiles.map((f) => join('rules', f))]);
     expect(r.ok, r.output).toBe(true);
-  });
+  }, SLOW);
 
   it('test rules: every promtool unit test passes', () => {
     const missing = promtoolMissing();
     if (missing) throw new Error(missing);
     const r = promtool(['test', 'rules', ...testFiles.map((f) => join('tests', f))]);
     expect(r.ok, r.output).toBe(true);
-  });
+  }, SLOW);
 
   it('every alert has a promtool test where it fires and a later one where it resolves', () => {
     const alerts = new Set<string>();
@@ -142,7 +150,7 @@ describe('promtool', () => {
       expect(fired.has(a), `no promtool test makes ${a} fire`).toBe(true);
       expect(resolved.has(a), `no promtool test shows ${a} resolving after it fired`).toBe(true);
     }
-  });
+  }, SLOW);
 
   it('check config: a prometheus.yml with the contract job names loading these rules is valid', () => {
     const missing = promtoolMissing();
@@ -155,7 +163,7 @@ describe('promtool', () => {
     expect(r.ok, r.output).toBe(true);
     // promtool also checked the rule files the config pulls in
     expect(r.output).toMatch(/SUCCESS: \d+ rules found/);
-  });
+  }, SLOW);
 
   it('check config: the config the stack renders (cli/stack/render.ts) for 1 and 3 api nodes, with these rules', async () => {
     const missing = promtoolMissing();
@@ -180,7 +188,7 @@ describe('promtool', () => {
       expect(r.ok, r.output).toBe(true);
       expect(r.output).toMatch(/SUCCESS: \d+ rules found/);
     }
-  });
+  }, SLOW);
 
   it.skipIf(!existsSync(stackConfig))('check config: system/prometheus/prometheus.yml (the stack’s config) with these rules', () => {
     const missing = promtoolMissing();
@@ -199,5 +207,5 @@ describe('promtool', () => {
     writeFileSync(join(dir, 'prometheus.yml'), stringify(cfg));
     const r = promtool(['check', 'config', join(dir, 'prometheus.yml')], dir);
     expect(r.ok, r.output).toBe(true);
-  });
+  }, SLOW);
 });

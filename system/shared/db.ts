@@ -12,6 +12,12 @@ export interface DatabaseOptions {
   breakerResetMs: number;
   poolSize?: number;
   log: Logger;
+  /**
+   * Bound every call through the breaker by queryTimeoutMs (default true). A
+   * writer that must know whether its transaction committed (the notifier)
+   * turns this off and relies on pg's own connect/query timeouts instead.
+   */
+  breakerTimeout?: boolean;
   /** called whenever the breaker changes state */
   onBreakerState?: (state: BreakerState) => void;
 }
@@ -57,7 +63,7 @@ export class Database {
     // idle clients die with the server: log, never crash
     this.pool.on('error', (err) => opts.log.warn({ err: errorMessage(err) }, 'postgres idle client error'));
     this.breaker = new CircuitBreaker(async (work: DbWork<unknown>) => work(this.pool), {
-      timeout: opts.queryTimeoutMs,
+      timeout: opts.breakerTimeout === false ? false : opts.queryTimeoutMs,
       resetTimeout: opts.breakerResetMs,
       errorThresholdPercentage: 50,
       volumeThreshold: 3,

@@ -158,13 +158,17 @@ describe('dashboards on a live stack after a PostgreSQL outage', () => {
     }
   }, 60_000);
 
-  it('the PostgreSQL-up series shows the outage (a 0 inside the window, 1 before and after)', async () => {
+  it('the PostgreSQL-up series shows the outage (a 0 inside the outage, 1 before and after)', async () => {
     const series = await queryRange(ep.prometheus, 'min(eventflow_dependency_up{dependency="postgres"})', window.start, window.end, scrapeSeconds);
     expect(series).toHaveLength(1);
     const points = series[0]!.points;
     const zeros = points.filter(([, v]) => v === 0).map(([t]) => t);
     expect(zeros.length, JSON.stringify(points)).toBeGreaterThan(0);
-    expect(Math.min(...zeros)).toBeGreaterThanOrEqual(window.outageStart - scrapeSeconds * 1000);
+    // (a loaded machine can make a probe time out outside the outage too: require a 0 inside it)
+    expect(
+      zeros.some((t) => t >= window.outageStart && t <= window.outageEnd + 2 * scrapeSeconds * 1000),
+      `no 0 between ${window.outageStart} and ${window.outageEnd}: ${JSON.stringify(points)}`,
+    ).toBe(true);
     expect(points.some(([t, v]) => v === 1 && t < window.outageStart)).toBe(true);
     expect(points.some(([t, v]) => v === 1 && t > Math.max(...zeros))).toBe(true);
   });

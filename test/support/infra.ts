@@ -15,6 +15,7 @@ import { PostgreSqlContainer, type StartedPostgreSqlContainer } from '@testconta
 import { RabbitMQContainer, type StartedRabbitMQContainer } from '@testcontainers/rabbitmq';
 import { RedisContainer, type StartedRedisContainer } from '@testcontainers/redis';
 import { Network, Wait, type StartedNetwork } from 'testcontainers';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { imageFor, resolveImageSet } from '../../cli/stack/images.js';
 
@@ -149,7 +150,16 @@ export async function startInfra(opts: { label?: string } = {}): Promise<Infra> 
         }
         return true;
       }
-      if (service === 'redis') return (await redisC.executeCliCmd('ping')).includes('PONG');
+      if (service === 'redis') {
+        const r = new Redis(redisUrl, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 1000, commandTimeout: 1000 });
+        r.on('error', () => undefined);
+        try {
+          await r.connect();
+          return (await r.ping()) === 'PONG';
+        } finally {
+          r.disconnect();
+        }
+      }
       const res = await fetch(`${managementUrl}/api/overview`, {
         headers: { authorization: `Basic ${Buffer.from(`${rabbitUser}:${rabbitPassword}`).toString('base64')}` },
         signal: AbortSignal.timeout(1000),

@@ -14,7 +14,7 @@ export function configFor(role: Role, infra: Infra, nodeId: string, extra: Recor
     AMQP_URL: infra.amqpUrl,
     NODE_ID: nodeId,
     LOG_LEVEL: 'silent',
-    DB_QUERY_TIMEOUT_MS: '500',
+    DB_QUERY_TIMEOUT_MS: '1000',
     BREAKER_RESET_MS: '1000',
     ...extra,
   });
