@@ -1,6 +1,6 @@
 /**
  * Config files rendered from the topology: NGINX (system/nginx/default.conf),
- * Prometheus (system/prometheus/prometheus.yml) and Grafana provisioning.
+ * Prometheus (system/prometheus/prometheus.yml). Grafana's provisioning lives in dashboards/provisioning.
  * `eventflow up` copies the rendered text into the containers; the committed
  * files (for docker-compose.yml, 3 api nodes) must equal the rendering:
  * regenerate them with `node --import tsx cli/stack/render.ts`.
@@ -112,6 +112,11 @@ scrape_configs:
 `;
 }
 
+/**
+ * The Grafana datasource the stack expects (uid `prometheus`, alias URL). The stack copies
+ * dashboards/provisioning into Grafana; this rendering documents the contract and is
+ * checked against that folder by system/prometheus/tests/dashboards.test.ts.
+ */
 export function renderGrafanaDatasource(): string {
   return `apiVersion: 1
 datasources:
@@ -122,20 +127,8 @@ datasources:
     url: http://prometheus:9090
     isDefault: true
     editable: false
-`;
-}
-
-export function renderGrafanaDashboardProvider(): string {
-  return `apiVersion: 1
-providers:
-  - name: eventflow
-    folder: EventFlow
-    type: file
-    disableDeletion: true
-    allowUiUpdates: false
-    options:
-      path: /var/lib/grafana/dashboards
-      foldersFromFilesStructure: false
+    jsonData:
+      timeInterval: 5s
 `;
 }
 

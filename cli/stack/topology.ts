@@ -5,7 +5,7 @@
  */
 import { appImageName, imageFor, type ImageRole, type ImageSetName } from './images.js';
 import type { ServiceGroup, StackCredentials } from './types.js';
-import { renderGrafanaDashboardProvider, renderGrafanaDatasource, renderNginxConf, renderPrometheusYml } from './render.js';
+import { renderNginxConf, renderPrometheusYml } from './render.js';
 
 export const DEFAULT_STACK_ID = 'default';
 export const DEFAULT_NODES = 3;
@@ -266,8 +266,9 @@ export function buildTopology(opts: TopologyOptions): Topology {
       dependsOn: ['prometheus'],
       alias: 'grafana',
       files: [
-        { kind: 'content', content: renderGrafanaDatasource(), target: '/etc/grafana/provisioning/datasources/eventflow.yml' },
-        { kind: 'content', content: renderGrafanaDashboardProvider(), target: '/etc/grafana/provisioning/dashboards/eventflow.yml' },
+        // dashboards/ (its README): provisioning = datasource uid "prometheus" + a file provider reading
+        // /var/lib/grafana/dashboards, where the whole dashboards/ folder goes (json/*.json).
+        { kind: 'path', source: 'dashboards/provisioning', target: '/etc/grafana/provisioning', optional: true },
         { kind: 'path', source: 'dashboards', target: '/var/lib/grafana/dashboards', optional: true },
       ],
     });

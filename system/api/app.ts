@@ -149,6 +149,7 @@ declare module 'fastify' {
 export interface RunningService {
   app: FastifyInstance;
   metrics: Metrics;
+  db: Database;
   close(): Promise<void>;
 }
 
@@ -187,6 +188,7 @@ export async function createApiService(config: ServiceConfig, log: Logger = crea
   return {
     app,
     metrics,
+    db,
     async close() {
       abort.abort();
       monitor.stop();

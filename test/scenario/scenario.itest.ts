@@ -60,10 +60,14 @@ beforeAll(async () => {
     if (b.status !== 0) throw new Error('npm run build failed');
   }
   const status = await cli(['status', '--stack', STACK], {}, 60_000);
-  if (!/\b(\d+)\/\1 healthy/.test(status.stdout)) {
+  // Start (and later remove) the stack only when it does not exist; `up` also repairs an existing one.
+  const exists = !/^no stack/im.test(status.stdout);
+  if (!exists) {
     const up = await cli(['up', '--stack', STACK], {}, 290_000);
     if (up.code !== 0) throw new Error(`eventflow up failed:\n${explain(up)}`);
     startedHere = true;
+  } else if (!/\b(\d+)\/\1 healthy/.test(status.stdout)) {
+    await cli(['up', '--stack', STACK], {}, 290_000);
   }
 }, 300_000);
 
