@@ -99,6 +99,7 @@ Examples:
       const validated = await validateOrThrow(file, overrides, stack ? topologyNamesOf(stack) : defaultTopologyNames(opts.nodes ?? 3));
       const out = (line: string) => process.stdout.write(`${line}\n`);
       const controller = new AbortController();
+      let exitNow: number | undefined;
       let interrupts = 0;
       const onSigint = () => {
         interrupts++;
@@ -146,6 +147,7 @@ Examples:
         for (const w of report.warnings) out(chalk.yellow(`warning: ${w}`));
         out(`reports: ${written.dir}/ (report.json, junit.xml, index.html) · all runs: ${written.index}`);
         process.exitCode = report.exitCode;
+        exitNow = report.exitCode;
       } finally {
         process.off('SIGINT', onSigint);
         process.off('SIGTERM', onSigint);
@@ -153,6 +155,13 @@ Examples:
           out(chalk.dim('removing the ephemeral stack…'));
           await stackMod.stopStack(stack.id).catch((e: Error) => process.stderr.write(`warning: could not remove the ephemeral stack: ${e.message}\n`));
         }
+      }
+      // Everything is cleaned up and written; idle keep-alive sockets (Docker API,
+      // broker) would otherwise hold the process for seconds. Flush, then exit.
+      if (exitNow !== undefined) {
+        await new Promise<void>((done) => process.stdout.write('', () => done()));
+        await new Promise<void>((done) => process.stderr.write('', () => done()));
+        process.exit(exitNow);
       }
     });
 

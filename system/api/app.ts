@@ -74,19 +74,20 @@ export async function buildApiApp(deps: ApiDeps): Promise<FastifyInstance> {
     },
   );
 
+  type OrderRow = { id: string; status: 'CONFIRMED' | 'REJECTED'; event_id: number; quantity: number; total_cents: number; reason: string | null };
+  const SELECT_ORDER = 'SELECT id, status, event_id, quantity, total_cents, reason FROM orders';
   app.get<{ Params: { id: string } }>('/orders/:id', { schema: orderSchema }, async (request): Promise<OrderView> => {
     const id = request.params.id.toLowerCase();
     let dbError: unknown;
     try {
-      const r = await db.run((pool) =>
-        pool.query<{ id: string; status: 'CONFIRMED' | 'REJECTED'; event_id: number; quantity: number; total_cents: number; reason: string | null }>(
-          'SELECT id, status, event_id, quantity, total_cents, reason FROM orders WHERE id = $1',
-          [id],
-        ),
-      );
-      const row = r.rows[0];
+      let row = (await db.run((pool) => pool.query<OrderRow>(`${SELECT_ORDER} WHERE id = $1`, [id]))).rows[0];
+      if (!row) {
+        // accepted twice under one key (e.g. a retried POST while Redis was down): the key's order is the one that counts
+        const rec = await pending.findById(id);
+        if (rec) row = (await db.run((pool) => pool.query<OrderRow>(`${SELECT_ORDER} WHERE idempotency_key = $1`, [rec.idempotencyKey]))).rows[0];
+      }
       if (row) {
-        void pending.settled(row.id, row.status, row.reason);
+        void pending.settled(id, row.status, row.reason);
         return {
           orderId: row.id,
           status: row.status,

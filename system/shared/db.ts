@@ -73,7 +73,8 @@ export class Database {
       errorFilter: (err: unknown) => err instanceof AppError,
     });
     const emit = (state: BreakerState) => () => {
-      opts.log.warn({ dependency: 'postgres', state }, 'circuit breaker state');
+      if (state === 'closed') opts.log.info({ dependency: 'postgres', state }, 'circuit breaker state');
+      else opts.log.warn({ dependency: 'postgres', state }, 'circuit breaker state');
       opts.onBreakerState?.(state);
     };
     this.breaker.on('open', emit('open'));
