@@ -13,7 +13,7 @@ export interface DatabaseOptions {
   poolSize?: number;
   log: Logger;
   /**
-   * Bound every call through the breaker by queryTimeoutMs (default true). A
+   * Bound every call through the breaker by 2 × queryTimeoutMs (default true). A
    * writer that must know whether its transaction committed (the notifier)
    * turns this off and relies on pg's own connect/query timeouts instead.
    */
@@ -63,7 +63,8 @@ export class Database {
     // idle clients die with the server: log, never crash
     this.pool.on('error', (err) => opts.log.warn({ err: errorMessage(err) }, 'postgres idle client error'));
     this.breaker = new CircuitBreaker(async (work: DbWork<unknown>) => work(this.pool), {
-      timeout: opts.breakerTimeout === false ? false : opts.queryTimeoutMs,
+      // each statement is bounded by queryTimeoutMs (pg); a whole call (a transaction of a few statements) gets twice that
+      timeout: opts.breakerTimeout === false ? false : 2 * opts.queryTimeoutMs,
       resetTimeout: opts.breakerResetMs,
       errorThresholdPercentage: 50,
       volumeThreshold: 3,

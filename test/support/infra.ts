@@ -182,7 +182,11 @@ export async function startInfra(opts: { label?: string } = {}): Promise<Infra> 
       await c(service).stop({ t: 0 });
     },
     async start(service) {
-      await c(service).start();
+      await c(service)
+        .start()
+        .catch((err: { statusCode?: number }) => {
+          if (err.statusCode !== 304) throw err; // already running
+        });
       await infra.waitReady(service);
     },
     async pause(service) {

@@ -80,7 +80,7 @@ describe('catalogue reads', () => {
       expect(r.statusCode).toBe(200);
       expect(r.json<Listing>()).toMatchObject({ source: 'db', stale: false });
       const p = await api1.app.inject({ method: 'POST', url: '/purchase', payload: { eventId: 3, quantity: 1, email: 'r@example.com' } });
-      expect(p.statusCode).toBe(201);
+      expect(p.statusCode, p.body).toBe(201);
       await until('health shows redis down', async () => {
         const h = (await get(api1, '/health/node')).json<{ status: string; dependencies: { redis: { up: boolean } } }>();
         return h.status === 'degraded' && !h.dependencies.redis.up;
