@@ -56,6 +56,7 @@ export class HealthyWait implements WaitStrategy {
   constructor(
     private readonly docker: Dockerode,
     private readonly onWaiting: () => void = () => {},
+    private readonly readyLog?: string,
   ) {}
   withStartupTimeout(ms: number): this {
     this.timeoutMs = ms;
@@ -69,7 +70,7 @@ export class HealthyWait implements WaitStrategy {
   }
   async waitUntilReady(container: Dockerode.Container): Promise<void> {
     this.onWaiting();
-    await waitForHealthy(this.docker, container.id, this.timeoutMs, { failOnUnhealthy: true });
+    await waitForHealthy(this.docker, container.id, this.timeoutMs, { failOnUnhealthy: true, readyLog: this.readyLog });
   }
 }
 
@@ -88,14 +89,18 @@ export async function probeNow(docker: Dockerode, id: string, info?: Dockerode.C
     const exec = await docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
     const stream = await exec.start({ hijack: true, stdin: false });
     stream.resume();
+    let timer: NodeJS.Timeout | undefined;
     const ended = await Promise.race([
       new Promise<boolean>((resolve) => {
         stream.once('end', () => resolve(true));
         stream.once('close', () => resolve(true));
         stream.once('error', () => resolve(false));
       }),
-      sleep(timeoutMs).then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      }),
     ]);
+    clearTimeout(timer);
     stream.destroy();
     if (!ended) return false;
     const result = await exec.inspect();
@@ -120,40 +125,79 @@ export async function healthyNow(docker: Dockerode, info: Dockerode.ContainerIns
 
 /**
  * Wait until the container is healthy: Docker's verdict, or the same health check
- * run eagerly (every ~0.5 s) so start-up does not wait for Docker's interval.
+ * run by us (docker exec) so start-up does not wait for Docker's interval. With a
+ * `readyLog` hint the check runs as soon as that line appears (then every 250 ms),
+ * and only every 2 s before it (exec costs CPU that booting services need).
  * `failOnUnhealthy`: a fresh container that turns unhealthy has failed; after a
  * fault the status is stale "unhealthy" until a probe passes, so keep waiting.
  */
-export async function waitForHealthy(docker: Dockerode, id: string, timeoutMs: number, opts: { failOnUnhealthy?: boolean } = {}): Promise<void> {
+export async function waitForHealthy(
+  docker: Dockerode,
+  id: string,
+  timeoutMs: number,
+  opts: { failOnUnhealthy?: boolean; readyLog?: string } = {},
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let nextProbe = 0;
-  for (;;) {
-    const info = await docker.getContainer(id).inspect();
-    const state = info.State;
-    if (!state.Running || state.Restarting) {
-      if (state.Status === 'created' && Date.now() < deadline) {
-        await sleep(200);
-        continue;
+  let sawReady = false;
+  let wake: (() => void) | undefined;
+  const nap = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  let logStream: NodeJS.ReadableStream | undefined;
+  if (opts.readyLog) {
+    const needle = opts.readyLog;
+    try {
+      logStream = (await docker.getContainer(id).logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream;
+      logStream.on('data', (chunk: Buffer) => {
+        if (!sawReady && chunk.toString('utf8').includes(needle)) {
+          sawReady = true;
+          nextProbe = 0;
+          wake?.();
+        }
+      });
+      logStream.on('error', () => {});
+    } catch {
+      logStream = undefined;
+    }
+  }
+  const every = (): number => (!opts.readyLog || !logStream ? 500 : sawReady ? 250 : 2000);
+  try {
+    for (;;) {
+      const info = await docker.getContainer(id).inspect();
+      const state = info.State;
+      if (!state.Running || state.Restarting) {
+        if (state.Status === 'created' && Date.now() < deadline) {
+          await nap(200);
+          continue;
+        }
+        const logs = await tailLogs(docker, id, 25);
+        throw new Error(`container exited (code ${state.ExitCode})${logs ? `; last output:\n${indent(logs)}` : ''}`);
       }
-      const logs = await tailLogs(docker, id, 25);
-      throw new Error(`container exited (code ${state.ExitCode})${logs ? `; last output:\n${indent(logs)}` : ''}`);
+      const health = state.Health?.Status;
+      if (!state.Paused && (health === 'healthy' || health === undefined || health === 'none')) return;
+      if (health === 'unhealthy' && opts.failOnUnhealthy) {
+        const probe = state.Health?.Log?.at(-1)?.Output?.trim();
+        const logs = await tailLogs(docker, id, 25);
+        throw new Error(`health check failed${probe ? ` (${probe})` : ''}${logs ? `; last output:\n${indent(logs)}` : ''}`);
+      }
+      if (Date.now() > deadline) {
+        const logs = await tailLogs(docker, id, 25);
+        throw new Error(`not healthy after ${Math.round(timeoutMs / 1000)} s${logs ? `; last output:\n${indent(logs)}` : ''}`);
+      }
+      if (!state.Paused && Date.now() >= nextProbe) {
+        if (await probeNow(docker, id, info)) return;
+        nextProbe = Date.now() + every();
+      }
+      await nap(state.Paused ? 500 : 300);
     }
-    const health = state.Health?.Status;
-    if (!state.Paused && (health === 'healthy' || health === undefined || health === 'none')) return;
-    if (health === 'unhealthy' && opts.failOnUnhealthy) {
-      const probe = state.Health?.Log?.at(-1)?.Output?.trim();
-      const logs = await tailLogs(docker, id, 25);
-      throw new Error(`health check failed${probe ? ` (${probe})` : ''}${logs ? `; last output:\n${indent(logs)}` : ''}`);
-    }
-    if (Date.now() > deadline) {
-      const logs = await tailLogs(docker, id, 25);
-      throw new Error(`not healthy after ${Math.round(timeoutMs / 1000)} s${logs ? `; last output:\n${indent(logs)}` : ''}`);
-    }
-    if (!state.Paused && Date.now() >= nextProbe) {
-      if (await probeNow(docker, id, info)) return;
-      nextProbe = Date.now() + 500;
-    }
-    await sleep(state.Paused ? 500 : 150);
+  } finally {
+    (logStream as unknown as { destroy?: () => void } | undefined)?.destroy?.();
   }
 }
 
@@ -234,7 +278,7 @@ async function createService(docker: Dockerode, topo: Topology, network: string,
       retries: spec.healthCheck.retries,
       startPeriod: spec.healthCheck.startPeriodMs,
     })
-    .withWaitStrategy(new HealthyWait(docker, () => emit({ service: spec.name, phase: 'waiting', detail: 'health check' })))
+    .withWaitStrategy(new HealthyWait(docker, () => emit({ service: spec.name, phase: 'waiting', detail: 'health check' }), spec.readyLog))
     .withStartupTimeout(STARTUP_TIMEOUT_MS);
   if (spec.entrypoint) c.withEntrypoint(spec.entrypoint);
   if (spec.command) c.withCommand(spec.command);

@@ -56,6 +56,12 @@ export interface ServiceSpec {
   ports: number[];
   published: PublishedPort[];
   healthCheck: HealthCheckSpec;
+  /**
+   * A log line that says "probably ready now" (official and offline images print the same):
+   * `eventflow up` runs the health check at once when it appears instead of polling blindly.
+   * Only a hint: the health check decides.
+   */
+  readyLog?: string;
   /** Services that must be healthy before this one starts. */
   dependsOn: string[];
   alias: string;
@@ -144,6 +150,7 @@ export function buildTopology(opts: TopologyOptions): Topology {
       ports: [5432],
       published: [{ container: 5432, endpoint: 'postgres' }],
       // -h 127.0.0.1: the official image's init-time server listens on the socket only.
+      readyLog: 'ready to accept connections',
       healthCheck: { ...HEALTH, test: ['CMD-SHELL', 'pg_isready -q -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB"'] },
       dependsOn: [],
       alias: 'postgres',
@@ -158,6 +165,7 @@ export function buildTopology(opts: TopologyOptions): Topology {
       env: { REDIS_PASSWORD: c.redis.password },
       ports: [6379],
       published: [{ container: 6379, endpoint: 'redis' }],
+      readyLog: 'Ready to accept connections',
       healthCheck: { ...HEALTH, test: ['CMD-SHELL', 'redis-cli --no-auth-warning -a "$REDIS_PASSWORD" ping | grep -q PONG'] },
       dependsOn: [],
       alias: 'redis',
@@ -175,6 +183,7 @@ export function buildTopology(opts: TopologyOptions): Topology {
         { container: 15672, endpoint: 'rabbitmqManagement' },
       ],
       // A TCP probe of AMQP and management (rabbitmq-diagnostics boots an Erlang VM: far too heavy every second).
+      readyLog: 'Server startup complete',
       healthCheck: { ...HEALTH, test: ['CMD', 'bash', '-c', '</dev/tcp/127.0.0.1/5672 && </dev/tcp/127.0.0.1/15672'] },
       dependsOn: [],
       alias: 'rabbitmq',
@@ -193,6 +202,7 @@ export function buildTopology(opts: TopologyOptions): Topology {
     ports: [port],
     published: [],
     healthCheck: { ...HEALTH, test: httpProbe(port, healthPath) },
+    readyLog: 'listening',
     dependsOn: [...backing],
     alias: name,
     files: [],
@@ -234,6 +244,7 @@ export function buildTopology(opts: TopologyOptions): Topology {
     published: [{ container: 9090, endpoint: 'prometheus' }],
     // promtool ships with both prom/prometheus and Debian's prometheus (which have no common HTTP client);
     // a query answers only once the server is ready.
+    readyLog: 'Server is ready to receive web requests',
     healthCheck: { ...HEALTH, test: ['CMD', 'promtool', 'query', 'instant', 'http://127.0.0.1:9090', 'vector(1)'] },
     // Scrape targets may come up later; Prometheus does not need them to start.
     dependsOn: [],

@@ -82,6 +82,7 @@ export class Notifier {
   private async onChannel(ch: ConfirmChannel): Promise<void> {
     this.ch = ch;
     await ch.prefetch(PREFETCH);
+    void this.updateDepth();
     if (!this.paused && !this.stopped) {
       if (this.deps.migrated()) await this.consume();
       else void this.pauseForDb('schema not migrated yet');
