@@ -27,7 +27,9 @@ label_of() { docker image inspect -f '{{ index .Config.Labels "eventflow.inputs"
 hash_of() { cat "$@" | sha256sum | cut -c1-16; }
 
 # --- base -------------------------------------------------------------------
-base_hash=$(printf '%s %s %s' "$SUITE" "$PACKAGES" "$(hash_of "$here/build.sh")" | sha256sum | cut -c1-16)
+# Bump BASE_RECIPE when the debootstrap/import steps below change.
+BASE_RECIPE=1
+base_hash=$(printf '%s %s %s' "$SUITE" "$PACKAGES" "$BASE_RECIPE" | sha256sum | cut -c1-16)
 if [ "$(label_of localhost/eventflow/base)" = "$base_hash" ]; then
   log "base image up to date ($base_hash)"
 else

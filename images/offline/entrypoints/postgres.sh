@@ -23,4 +23,4 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 fi
 # A SIGKILLed server leaves its pid file; nothing else runs in this container.
 rm -f "$PGDATA/postmaster.pid"
-exec su postgres -s /bin/sh -c 'exec postgres -D "$0" -c listen_addresses="*" "$@"' "$PGDATA" "$@"
+exec setpriv --reuid=postgres --regid=postgres --init-groups postgres -D "$PGDATA" -c listen_addresses='*' "$@"
