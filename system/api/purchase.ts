@@ -45,6 +45,9 @@ class KeyRace extends Error {}
 
 export const RETRY_AFTER_SECONDS = 2;
 
+const isOpenBreaker = (err: unknown): boolean =>
+  typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'EOPENBREAKER';
+
 export class PurchaseService {
   constructor(
     private readonly deps: {
@@ -189,7 +192,24 @@ export class PurchaseService {
         outcome = await this.syncPurchase(input, orderId, acceptedAt);
       } catch (err) {
         if (err instanceof AppError) throw err;
-        outcome = await this.asyncPurchase(input, orderId, acceptedAt, err);
+        let dbError: unknown = err;
+        let retried: PurchaseOutcome | undefined;
+        if (!this.deps.broker.ready && !isOpenBreaker(err)) {
+          // The async path needs the broker and it is down, so a first sync failure that is not a known outage
+          // (a slow connect or a timed-out transaction under host load) gets one more bounded try instead of a 503.
+          // Same orderId and key: a first attempt whose COMMIT answer was lost is found by key, never doubled.
+          this.deps.log.warn({ err: errorMessage(err), orderId }, 'sync purchase failed with the broker down: retrying once');
+          try {
+            retried = await this.syncPurchase(input, orderId, acceptedAt);
+          } catch (err2) {
+            if (err2 instanceof AppError) throw err2;
+            dbError = err2;
+          }
+        }
+        // The async message reuses this orderId and idempotency key: if a sync attempt did commit after all (its
+        // COMMIT was sent but the answer lost), the notifier finds the order by key/id and records a duplicate,
+        // so one purchase is one order whichever path reported it.
+        outcome = retried ?? (await this.asyncPurchase(input, orderId, acceptedAt, dbError));
       }
       metrics.purchases.inc({ outcome: outcome.httpStatus === 201 ? 'confirmed' : 'accepted_async' });
       return outcome;

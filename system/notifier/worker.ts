@@ -19,7 +19,7 @@ import {
   retryDelayMs,
   type PurchaseMessage,
 } from '../shared/message.js';
-import { createMetrics, type Metrics } from '../shared/metrics.js';
+import { createMetrics, DEAD_LETTER_REASONS, type Metrics } from '../shared/metrics.js';
 import { migrateWithRetry } from '../db/migrate.js';
 import { persistPurchase, UnknownEventError } from './persist.js';
 
@@ -27,7 +27,7 @@ export const PREFETCH = 10;
 export const DB_BACKOFF_START_MS = 100;
 export const DB_BACKOFF_CAP_MS = 2000;
 
-export type DeadLetterReason = 'invalid_json' | 'invalid_schema' | 'unknown_event' | 'max_attempts';
+export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 
 export interface NotifierHooks {
   /** test seam: runs after the order is committed and before the ack */

@@ -11,6 +11,8 @@ export interface BrokerOptions {
   onDown?: () => void;
   publishTimeoutMs?: number;
   heartbeatSeconds?: number;
+  /** bound on one whole connection attempt: TCP + AMQP handshake + channel + topology + onReady (default 5000) */
+  connectTimeoutMs?: number;
 }
 
 export class BrokerUnavailableError extends Error {
@@ -36,9 +38,22 @@ function withHeartbeat(url: string, seconds: number): string {
   return u.toString();
 }
 
+/** Close a connection without waiting on the broker: a dead or half-started broker never answers close(). */
+function dropConnection(conn: ChannelModel): void {
+  void conn.close().catch(() => undefined);
+  const stream = (conn as unknown as { connection?: { stream?: { destroy?: () => void } } }).connection?.stream;
+  // give a live broker a moment to take the close, then cut the socket whatever happened
+  setTimeout(() => stream?.destroy?.(), 500).unref();
+}
+
+class ConnectTimeout extends Error {}
+
 /**
  * One AMQP connection + one confirm channel, re-established by itself with
  * backoff (100 ms doubling, capped at 2 s) whenever the broker goes away.
+ * Every connection attempt is bounded as a whole (amqplib's own `timeout` stops
+ * at the AMQP handshake), so an attempt against a broker that is still booting
+ * or shutting down cannot hang and block reconnection for good.
  */
 export class Broker {
   private conn: ChannelModel | undefined;
@@ -80,42 +95,78 @@ export class Broker {
     if (this.stopped || this.connecting || this.ch) return;
     this.connecting = true;
     let conn: ChannelModel | undefined;
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeoutMs = this.opts.connectTimeoutMs ?? 5000;
     try {
-      conn = await amqp.connect(withHeartbeat(this.opts.url, this.opts.heartbeatSeconds ?? 5), { timeout: 2000 });
-      conn.on('error', (err: Error) => this.opts.log.warn({ err: errorMessage(err) }, 'amqp connection error'));
-      const ch = await conn.createConfirmChannel();
-      ch.on('error', (err: Error) => this.opts.log.warn({ err: errorMessage(err) }, 'amqp channel error'));
-      await assertTopology(ch);
-      const current = conn;
-      conn.on('close', () => this.lost(current));
-      ch.on('close', () => this.lost(current));
+      const attempt = (async (): Promise<ConfirmChannel> => {
+        conn = await amqp.connect(withHeartbeat(this.opts.url, this.opts.heartbeatSeconds ?? 5), { timeout: Math.min(2000, timeoutMs) });
+        const c = conn;
+        // listeners first, before anything else can fail on this connection
+        c.on('error', (err: Error) => this.opts.log.warn({ err: errorMessage(err) }, 'amqp connection error'));
+        c.on('close', () => this.lost(c));
+        if (timedOut) {
+          dropConnection(c); // the attempt was given up while the handshake finished: do not leak the connection
+          throw new ConnectTimeout('connection attempt timed out');
+        }
+        const ch = await c.createConfirmChannel();
+        ch.on('error', (err: Error) => this.opts.log.warn({ err: errorMessage(err) }, 'amqp channel error'));
+        ch.on('close', () => this.lost(c));
+        await assertTopology(ch);
+        return ch;
+      })();
+      attempt.catch(() => undefined); // settled after a timeout: nobody awaits it any more
+      const ch = await Promise.race([
+        attempt,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            timedOut = true;
+            reject(new ConnectTimeout(`no usable AMQP connection within ${timeoutMs} ms`));
+          }, timeoutMs);
+        }),
+      ]);
       if (this.stopped) {
-        await conn.close().catch(() => undefined);
+        if (conn) dropConnection(conn);
         return;
       }
       this.conn = conn;
       this.ch = ch;
+      if (this.opts.onReady) {
+        await Promise.race([
+          this.opts.onReady(ch),
+          new Promise<never>((_, reject) => {
+            clearTimeout(timer);
+            timer = setTimeout(() => reject(new ConnectTimeout(`onReady did not finish within ${timeoutMs} ms`)), timeoutMs);
+          }),
+        ]);
+      }
       this.attempt = 0;
       this.opts.log.info({ dependency: 'rabbitmq' }, 'amqp connected');
       for (const w of this.readyWaiters.splice(0)) w();
-      if (this.opts.onReady) await this.opts.onReady(ch);
     } catch (err) {
-      if (conn && this.conn !== conn) await conn.close().catch(() => undefined);
-      if (this.conn === conn) this.lost(conn);
       this.opts.log.debug({ err: errorMessage(err) }, 'amqp connect failed');
+      const failed = conn as ChannelModel | undefined;
+      if (failed && this.conn === failed) {
+        this.connecting = false;
+        this.lost(failed); // drops it and schedules the next attempt
+        return;
+      }
+      if (failed) dropConnection(failed);
       this.schedule();
     } finally {
+      if (timer) clearTimeout(timer);
       this.connecting = false;
     }
   }
 
   private lost(conn: ChannelModel | undefined): void {
     if (conn !== undefined && this.conn !== conn) return;
+    if (conn === undefined && this.conn === undefined && this.ch === undefined) return;
     const wasUp = this.ch !== undefined;
     const old = this.conn;
     this.conn = undefined;
     this.ch = undefined;
-    if (old) void old.close().catch(() => undefined);
+    if (old) dropConnection(old);
     if (wasUp) {
       this.opts.log.warn({ dependency: 'rabbitmq' }, 'amqp connection lost');
       this.opts.onDown?.();

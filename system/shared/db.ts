@@ -22,6 +22,24 @@ export interface DatabaseOptions {
   onBreakerState?: (state: BreakerState) => void;
 }
 
+/**
+ * A transaction abandoned because its deadline passed before COMMIT was sent:
+ * its connection was destroyed, so PostgreSQL rolls it back; it can never commit.
+ */
+export class TxTimeoutError extends Error {
+  readonly code = 'ETXTIMEOUT';
+  constructor(deadlineMs: number) {
+    super(`transaction timed out after ${deadlineMs} ms (rolled back, connection dropped)`);
+    this.name = 'TxTimeoutError';
+  }
+}
+
+/** Drop a pg client's socket at once: the in-flight query fails now and the server rolls the open transaction back. */
+function destroyConnection(client: pg.PoolClient): void {
+  const stream = (client as unknown as { connection?: { stream?: { destroy?: () => void } } }).connection?.stream;
+  stream?.destroy?.();
+}
+
 /** pg error codes / messages that mean "the database is not reachable" rather than "this statement is wrong". */
 const CONNECTIVITY_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE',
@@ -49,22 +67,41 @@ export function isConnectivityError(err: unknown): boolean {
 export class Database {
   readonly pool: pg.Pool;
   private readonly breaker: CircuitBreaker<[DbWork<unknown>], unknown>;
+  /** deadline of a whole transaction before COMMIT is sent (undefined: none, pg's per-statement timeouts only) */
+  readonly txDeadlineMs: number | undefined;
 
   constructor(private readonly opts: DatabaseOptions) {
+    const q = opts.queryTimeoutMs;
+    this.txDeadlineMs = opts.breakerTimeout === false ? undefined : 2 * q;
     this.pool = new pg.Pool({
       connectionString: opts.url,
       max: opts.poolSize ?? 10,
-      connectionTimeoutMillis: opts.queryTimeoutMs,
-      query_timeout: opts.queryTimeoutMs,
-      statement_timeout: opts.queryTimeoutMs,
-      idleTimeoutMillis: 10_000,
+      // keep a couple of connections warm: a new one (TCP + SCRAM auth + backend fork) is what times out first under host load
+      min: Math.min(2, opts.poolSize ?? 10),
+      idleTimeoutMillis: 30_000,
+      connectionTimeoutMillis: q,
+      // client side: stop waiting after q ...
+      query_timeout: q,
+      // ... server side: the same statement is cancelled by PostgreSQL itself, and a session left idle inside a
+      // transaction (frozen or partitioned client) is ended, so a transaction the api gave up on cannot linger or commit
+      statement_timeout: q,
+      idle_in_transaction_session_timeout: Math.max(5 * q, 5000),
       keepAlive: true,
+    });
+    // Every pooled client gets its own error listener for its whole life. pg-pool only listens while a client is
+    // idle; a client checked out for a transaction whose server dies (ECONNRESET) would otherwise emit an
+    // unhandled 'error' and crash the process. The failed query rejects on its own; this only logs.
+    this.pool.on('connect', (client) => {
+      client.on('error', (err: Error) => opts.log.warn({ err: errorMessage(err) }, 'postgres client error'));
     });
     // idle clients die with the server: log, never crash
     this.pool.on('error', (err) => opts.log.warn({ err: errorMessage(err) }, 'postgres idle client error'));
     this.breaker = new CircuitBreaker(async (work: DbWork<unknown>) => work(this.pool), {
-      // each statement is bounded by queryTimeoutMs (pg); a whole call (a transaction of a few statements) gets twice that
-      timeout: opts.breakerTimeout === false ? false : 2 * opts.queryTimeoutMs,
+      // Each statement is bounded by q (pg, client and server side) and a transaction by its own deadline (2q before
+      // COMMIT, then COMMIT's own q): tx() enforces it by dropping the connection, which guarantees a rollback. The
+      // breaker's timeout is only a backstop beyond that, because a breaker timeout does not stop the work: a
+      // transaction abandoned by it alone could still COMMIT after the caller moved on (e.g. to the async path).
+      timeout: opts.breakerTimeout === false ? false : 3 * q + 500,
       resetTimeout: opts.breakerResetMs,
       errorThresholdPercentage: 50,
       volumeThreshold: 3,
@@ -94,21 +131,46 @@ export class Database {
     return (await this.breaker.fire(work as DbWork<unknown>)) as T;
   }
 
-  /** Run work in one transaction (through the breaker). */
-  async tx<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  /**
+   * Run work in one transaction (through the breaker). With a deadline (default `txDeadlineMs`): if it passes
+   * before COMMIT is sent, the connection is dropped at once (the server rolls back; the call rejects with
+   * TxTimeoutError), so a transaction reported as failed never commits later. Once COMMIT is sent the call
+   * waits for its answer (bounded by query_timeout); only a lost answer to COMMIT leaves the outcome unknown,
+   * which callers cover with the idempotency key (see PurchaseService).
+   */
+  async tx<T>(work: (client: pg.PoolClient) => Promise<T>, opts: { deadlineMs?: number } = {}): Promise<T> {
+    const deadlineMs = opts.deadlineMs ?? this.txDeadlineMs;
     return this.run(async (pool) => {
+      const started = performance.now();
       const client = await pool.connect();
       let failed: Error | undefined;
+      let committing = false;
+      let abandoned = false;
+      let timer: NodeJS.Timeout | undefined;
+      if (deadlineMs !== undefined) {
+        timer = setTimeout(() => {
+          if (committing) return;
+          abandoned = true;
+          // end the backend on the server too (it may sit in a statement holding row locks until it notices the
+          // dropped socket), then drop the socket: the transaction is rolled back either way
+          const pid = (client as unknown as { processID?: number }).processID;
+          if (pid) void this.pool.query('SELECT pg_terminate_backend($1)', [pid]).catch(() => undefined);
+          destroyConnection(client);
+        }, Math.max(0, deadlineMs - (performance.now() - started)));
+      }
       try {
         await client.query('BEGIN');
         const result = await work(client);
+        if (abandoned) throw new TxTimeoutError(deadlineMs ?? 0);
+        committing = true;
         await client.query('COMMIT');
         return result;
       } catch (err) {
-        failed = err instanceof Error ? err : new Error(String(err));
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
+        failed = abandoned ? new TxTimeoutError(deadlineMs ?? 0) : err instanceof Error ? err : new Error(String(err));
+        if (!abandoned) await client.query('ROLLBACK').catch(() => undefined);
+        throw abandoned ? failed : err;
       } finally {
+        if (timer) clearTimeout(timer);
         // a connection error destroys the client instead of returning it to the pool
         client.release(failed !== undefined && !(failed instanceof AppError) ? failed : undefined);
       }
@@ -123,6 +185,9 @@ export class Database {
     try {
       await client.connect();
       await client.query('SELECT 1');
+      // PostgreSQL answers again: let a trial call through the half-open breaker now, so it closes without
+      // waiting for user traffic (an idle node would otherwise report "degraded" indefinitely)
+      if (this.breaker.halfOpen) void this.run((pool) => pool.query('SELECT 1')).catch(() => undefined);
       return { up: true, latencyMs: Math.round(performance.now() - started) };
     } catch (err) {
       return { up: false, latencyMs: Math.round(performance.now() - started), error: errorMessage(err) };

@@ -3,6 +3,12 @@ import type { BreakerState } from './db.js';
 
 export type Dependency = 'postgres' | 'redis' | 'rabbitmq';
 
+/** The bounded label sets of the contract's labelled counters. */
+export const PURCHASE_OUTCOMES = ['confirmed', 'accepted_async', 'rejected', 'refused', 'invalid'] as const;
+export const CACHE_RESULTS = ['hit', 'miss', 'error'] as const;
+export const NOTIFIER_RESULTS = ['confirmed', 'rejected', 'duplicate'] as const;
+export const DEAD_LETTER_REASONS = ['invalid_json', 'invalid_schema', 'unknown_event', 'max_attempts'] as const;
+
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
 /** Every metric of the contract, on a registry of its own (several apps may share one process in tests). */
@@ -68,6 +74,21 @@ export function createMetrics(service: string, node: string, opts: { defaultMetr
       help: 'Age of the analytics snapshot being served',
       registers,
     }),
+    /**
+     * Every labelled counter with a bounded label set starts at 0 for each value (docs/architecture.md
+     * "Metrics"), so dashboards and rate() have a series before the first event.
+     */
+    initCounters(): void {
+      // only the counters the service itself increments (an api node exporting notifier series would mislead)
+      if (service === 'api') {
+        for (const outcome of PURCHASE_OUTCOMES) m.purchases.inc({ outcome }, 0);
+        for (const result of CACHE_RESULTS) m.cacheRequests.inc({ result }, 0);
+      }
+      if (service === 'notifier') {
+        for (const result of NOTIFIER_RESULTS) m.notifierMessages.inc({ result }, 0);
+        for (const reason of DEAD_LETTER_REASONS) m.notifierDeadLettered.inc({ reason }, 0);
+      }
+    },
     setBreaker(state: BreakerState, dependency: Dependency = 'postgres'): void {
       m.breakerState.set({ dependency }, BREAKER_VALUE[state]);
     },
@@ -75,6 +96,7 @@ export function createMetrics(service: string, node: string, opts: { defaultMetr
       m.dependencyUp.set({ dependency }, up ? 1 : 0);
     },
   };
+  m.initCounters();
   return m;
 }
 export type Metrics = ReturnType<typeof createMetrics>;
