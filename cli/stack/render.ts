@@ -22,7 +22,8 @@ export function renderNginxConf({ apiNodes }: { apiNodes: string[] }): string {
 # \`eventflow up\` renders it per stack; regenerate this copy with \`node --import tsx cli/stack/render.ts\`.
 upstream eventflow_api {
 ${servers}
-    keepalive 16;
+    # No upstream keepalive on purpose: a reused connection to a node that was cut off the
+    # network (partition) hangs until proxy_read_timeout; a fresh connect fails in 1 s.
 }
 
 server {
@@ -38,8 +39,8 @@ server {
     proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
     proxy_set_header X-Forwarded-Proto $scheme;
     proxy_connect_timeout 1s;
-    proxy_send_timeout 10s;
-    proxy_read_timeout 10s;
+    proxy_send_timeout 5s;
+    proxy_read_timeout 5s;
     # A node that refuses, times out or answers 502/503 is skipped; POSTs too (the API is idempotent by key).
     proxy_next_upstream error timeout http_502 http_503 non_idempotent;
     proxy_next_upstream_tries ${apiNodes.length};
