@@ -41,8 +41,11 @@ server {
     proxy_connect_timeout 1s;
     proxy_send_timeout 5s;
     proxy_read_timeout 5s;
-    # A node that refuses, times out or answers 502/503 is skipped; POSTs too (the API is idempotent by key).
-    proxy_next_upstream error timeout http_502 http_503 non_idempotent;
+    # A node that refuses, times out or answers 502 is skipped; POSTs too (the API is idempotent by key).
+    # Not http_503: a node answers 503 when PostgreSQL and RabbitMQ are both down — a verdict about
+    # the dependencies, not the node; counting it as a node failure would mark every node down and
+    # turn the api's 503 + Retry-After into NGINX's own "no live upstreams".
+    proxy_next_upstream error timeout http_502 non_idempotent;
     proxy_next_upstream_tries ${apiNodes.length};
     proxy_next_upstream_timeout 10s;
     add_header X-EventFlow-Upstream $upstream_addr always;

@@ -104,7 +104,7 @@ describe('rendered config', () => {
   it('nginx: upstream with failover, body limit, GUI, analytics, health', () => {
     const conf = renderNginxConf({ apiNodes: ['api-1', 'api-2'] });
     expect(conf).toContain('server api-1:3000 max_fails=1 fail_timeout=2s;');
-    expect(conf).toContain('proxy_next_upstream error timeout http_502 http_503 non_idempotent;');
+    expect(conf).toContain('proxy_next_upstream error timeout http_502 non_idempotent;');
     expect(conf).toContain('client_max_body_size 16k;');
     expect(conf).toContain('location /analytics/ {\n        proxy_pass http://analytics:3001/;');
     expect(conf).toMatch(/location ~ \^\/\(events\|purchase\|orders\|health\)/);
