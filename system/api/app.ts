@@ -122,23 +122,33 @@ export async function buildApiApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   app.get('/health', { schema: clusterHealthSchema }, async () => {
     const self = nodeHealth();
+    // A peer is addressed as "<alias>:<port>" and the alias is its node id: skip ourselves
+    // (asking ourselves over the network could only time out under load and report us down).
+    const others = config.peers.filter((peer) => peerNodeId(peer) !== config.nodeId);
     const peers = await Promise.all(
-      config.peers.map(async (peer): Promise<NodeHealthBody> => {
+      others.map(async (peer): Promise<NodeHealthBody> => {
         try {
-          const res = await fetch(`http://${peer}/health/node`, { signal: AbortSignal.timeout(300) });
-          if (!res.ok) return { node: peer, up: false };
+          const res = await fetch(`http://${peer}/health/node`, { signal: AbortSignal.timeout(PEER_HEALTH_TIMEOUT_MS) });
+          if (!res.ok) return { node: peerNodeId(peer), up: false };
           return (await res.json()) as NodeHealthBody;
         } catch {
-          return { node: peer, up: false };
+          return { node: peerNodeId(peer), up: false };
         }
       }),
     );
-    const nodes = [self, ...peers.filter((p) => p.node !== config.nodeId)];
+    const nodes = [self, ...peers];
     const status = nodes.every((n) => n.up && n.status === 'ok') ? 'ok' : 'degraded';
     return { status, node: config.nodeId, nodes };
   });
 
   return app;
+}
+
+/** Long enough for a busy peer, short enough that a dead one does not stall the GUI's poll. */
+const PEER_HEALTH_TIMEOUT_MS = 1000;
+
+function peerNodeId(peer: string): string {
+  return peer.replace(/:\d+$/, '');
 }
 
 declare module 'fastify' {

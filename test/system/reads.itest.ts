@@ -149,7 +149,7 @@ describe('cluster health and metrics', () => {
     expect(body.nodes.map((n) => [n.node, n.up])).toEqual([
       ['api-1', true],
       ['api-2', true],
-      ['127.0.0.1:1', false],
+      ['127.0.0.1', false],
     ]);
     expect(body.status).toBe('degraded');
     const node = (await get(api2, '/health/node')).json<{ dependencies: Record<string, { up: boolean; latencyMs: number }>; breaker: string }>();
