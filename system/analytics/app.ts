@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Cache } from '../shared/cache.js';
 import type { ServiceConfig } from '../shared/config.js';
-import { Database } from '../shared/db.js';
+import { createServiceDatabase, type Database } from '../shared/db.js';
 import { unavailable } from '../shared/errors.js';
 import { HealthMonitor } from '../shared/health.js';
 import { createHttpApp } from '../shared/http.js';
@@ -105,15 +105,7 @@ export async function buildAnalyticsApp(deps: {
 
 export async function createAnalyticsService(config: ServiceConfig, log: Logger = createLogger(config.logLevel, { service: 'analytics', node: config.nodeId })) {
   const metrics = createMetrics('analytics', config.nodeId, { defaultMetrics: true });
-  const db = new Database({
-    url: config.databaseUrl,
-    queryTimeoutMs: config.dbQueryTimeoutMs,
-    breakerResetMs: config.breakerResetMs,
-    log,
-    poolSize: 4,
-    onBreakerState: (s) => metrics.setBreaker(s),
-  });
-  metrics.setBreaker('closed');
+  const db = createServiceDatabase(config, log, metrics, { poolSize: 4 });
   const cache = config.redisUrl ? new Cache({ url: config.redisUrl, log }) : undefined;
   const monitor = new HealthMonitor(
     { postgres: () => db.probe(Math.min(config.dbQueryTimeoutMs, 1000)), ...(cache ? { redis: () => cache.probe() } : {}) },

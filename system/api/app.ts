@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Broker } from '../shared/broker.js';
 import { Cache } from '../shared/cache.js';
 import type { ServiceConfig } from '../shared/config.js';
-import { Database } from '../shared/db.js';
+import { createServiceDatabase, type Database } from '../shared/db.js';
 import { orderNotFound, unavailable } from '../shared/errors.js';
 import { HealthMonitor } from '../shared/health.js';
 import { createHttpApp } from '../shared/http.js';
@@ -168,14 +168,7 @@ export interface RunningService {
 export async function createApiService(config: ServiceConfig, log: Logger = createLogger(config.logLevel, { service: 'api', node: config.nodeId })): Promise<RunningService> {
   if (!config.redisUrl || !config.amqpUrl) throw new Error('api needs REDIS_URL and AMQP_URL');
   const metrics = createMetrics('api', config.nodeId, { defaultMetrics: true });
-  const db = new Database({
-    url: config.databaseUrl,
-    queryTimeoutMs: config.dbQueryTimeoutMs,
-    breakerResetMs: config.breakerResetMs,
-    log,
-    onBreakerState: (s) => metrics.setBreaker(s),
-  });
-  metrics.setBreaker('closed');
+  const db = createServiceDatabase(config, log, metrics);
   const cache = new Cache({ url: config.redisUrl, log });
   const broker = new Broker({ url: config.amqpUrl, log });
   broker.start();

@@ -1,5 +1,6 @@
-// Embedded copy of system/db/migrations/*.sql (the app image ships only dist/).
-// system/db/migrations.test.ts fails when this drifts from the .sql files.
+// The database migrations, in order. They live in a TS module (not .sql files) so that the
+// compiled dist/ the app image ships carries them; each must be idempotent (IF NOT EXISTS /
+// ON CONFLICT): every service applies them at start under an advisory lock (migrate.ts).
 export interface Migration {
   name: string;
   sql: string;
@@ -7,7 +8,7 @@ export interface Migration {
 
 export const MIGRATIONS: readonly Migration[] = [
   {
-    name: '001_schema.sql',
+    name: '001_schema',
     sql: `-- EventFlow schema (docs/architecture.md "Database")
 CREATE TABLE IF NOT EXISTS events (
   id               int PRIMARY KEY,
@@ -45,7 +46,7 @@ CREATE TABLE IF NOT EXISTS notifications (
 `,
   },
   {
-    name: '002_seed.sql',
+    name: '002_seed',
     sql: `-- Seed catalogue. Event 1 is the scenarios' event; event 4 is small for sold-out tests.
 INSERT INTO events (id, name, venue, starts_at, unit_price_cents, capacity, remaining) VALUES
   (1, 'EventFlow Live',           'Main Arena',         '2030-06-01T19:00:00Z', 4500,  100000, 100000),

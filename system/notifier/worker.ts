@@ -2,7 +2,7 @@ import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { FastifyInstance } from 'fastify';
 import { Broker } from '../shared/broker.js';
 import type { ServiceConfig } from '../shared/config.js';
-import { Database, isConnectivityError } from '../shared/db.js';
+import { createServiceDatabase, isConnectivityError, type Database } from '../shared/db.js';
 import { HealthMonitor } from '../shared/health.js';
 import { createHttpApp } from '../shared/http.js';
 import { createLogger, errorMessage, type Logger } from '../shared/logger.js';
@@ -252,17 +252,11 @@ export async function createNotifierService(
   if (!config.amqpUrl) throw new Error('notifier needs AMQP_URL');
   const log = opts.log ?? createLogger(config.logLevel, { service: 'notifier', node: config.nodeId });
   const metrics = createMetrics('notifier', config.nodeId, { defaultMetrics: true });
-  const db = new Database({
-    url: config.databaseUrl,
-    queryTimeoutMs: config.dbQueryTimeoutMs,
-    breakerResetMs: config.breakerResetMs,
-    log,
+  const db = createServiceDatabase(config, log, metrics, {
     poolSize: PREFETCH,
     // a timed-out-but-committed transaction would be counted as a duplicate later: let pg's timeouts bound it
     breakerTimeout: false,
-    onBreakerState: (s) => metrics.setBreaker(s),
   });
-  metrics.setBreaker('closed');
   let migrated = false;
   const abort = new AbortController();
   void migrateWithRetry(config.databaseUrl, log, { signal: abort.signal })

@@ -23,6 +23,27 @@ export interface DatabaseOptions {
 }
 
 /**
+ * The Database of a service, from its config, with the breaker's state mirrored
+ * into the service's metrics (starting "closed").
+ */
+export function createServiceDatabase(
+  config: { databaseUrl: string; dbQueryTimeoutMs: number; breakerResetMs: number },
+  log: Logger,
+  metrics: { setBreaker(state: BreakerState): void },
+  options: Pick<DatabaseOptions, 'poolSize' | 'breakerTimeout'> = {},
+): Database {
+  metrics.setBreaker('closed');
+  return new Database({
+    url: config.databaseUrl,
+    queryTimeoutMs: config.dbQueryTimeoutMs,
+    breakerResetMs: config.breakerResetMs,
+    log,
+    ...options,
+    onBreakerState: (state) => metrics.setBreaker(state),
+  });
+}
+
+/**
  * A transaction abandoned because its deadline passed before COMMIT was sent:
  * its connection was destroyed, so PostgreSQL rolls it back; it can never commit.
  */
