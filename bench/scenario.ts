@@ -10,6 +10,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { execa } from 'execa';
+import pg from 'pg';
+import { openStack } from '../cli/stack/stack.js';
 import { fileURLToPath } from 'node:url';
 import type { RunReport, WallPhases } from '../cli/scenario/report-model.js';
 
@@ -55,8 +59,12 @@ export async function run(): Promise<void> {
 
   const reports = mkdtempSync(join(tmpdir(), 'ef-bench-'));
   const rows: (WallPhases & { processMs: number; verdict: string })[] = [];
+  const baseline: number[] = [];
   try {
     for (let i = 0; i < runs; i++) {
+      const b = await handRolledDbOutage(stack, 5);
+      baseline.push(b);
+      process.stdout.write(`[bench scenario] run ${i + 1}/${runs}: baseline (hand-rolled) ${sec(b)}\n`);
       const r = await cli(['scenario', 'db-outage', '--purchases', '5', '--stack', stack, '--report-dir', reports, '--no-metrics'], env, 180_000);
       const m = /reports: (\S+)\/ \(report\.json/.exec(r.stdout);
       if (!m) throw new Error(`run ${i + 1}: no report (exit ${r.code})\n${r.stdout}`);
@@ -74,6 +82,51 @@ export async function run(): Promise<void> {
   process.stdout.write(
     `[bench scenario] db-outage --purchases 5, ${runs} run(s), medians: total ${sec(med.processMs)} (target < ${sec(TARGET_MS)}: ${med.processMs < TARGET_MS ? 'met' : 'NOT met'})\n` +
       keys.map((k) => `  ${k.replace(/Ms$/, '').padEnd(10)} ${sec(med[k]).padStart(8)}`).join('\n') +
-      `\n  verdicts: ${rows.map((r) => r.verdict).join(', ')}\n`,
+      `\n  verdicts: ${rows.map((r) => r.verdict).join(', ')}\n` +
+      `  baseline   ${sec(median(baseline)).padStart(8)}  (hand-rolled: docker kill, 5 POSTs, docker start, poll PostgreSQL until persisted — no steady state, checker or reports)\n`,
   );
+}
+
+/**
+ * The floor to compare with: the original project's end-to-end test done by hand
+ * (docker kill postgres, 5 purchases, docker start, poll until the consumer
+ * persisted them). No steady-state checks, no invariant checker, no reports.
+ */
+async function handRolledDbOutage(stack: string, purchases: number): Promise<number> {
+  const handle = await openStack(stack);
+  if (!handle) throw new Error(`stack "${stack}" is not up`);
+  const { gateway } = await handle.endpoints();
+  const container = `eventflow-${stack}-postgres`;
+  const prefix = `bench-${randomUUID().slice(0, 8)}`;
+  const t0 = performance.now();
+  await execa('docker', ['kill', container]);
+  await Promise.all(
+    Array.from({ length: purchases }, async (_, i) => {
+      const res = await fetch(`${gateway}/purchase`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': `${prefix}-${i}` },
+        body: JSON.stringify({ eventId: 1, quantity: 1, email: 'bench@example.test' }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (res.status !== 202) throw new Error(`baseline purchase answered ${res.status}`);
+    }),
+  );
+  await execa('docker', ['start', container]);
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const { postgresUrl } = await handle.endpoints(); // the mapped port changes on restart
+    const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 1000 });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      const r = await client.query<{ n: string }>('SELECT count(*) AS n FROM orders WHERE idempotency_key LIKE $1', [`${prefix}-%`]);
+      if (Number(r.rows[0]?.n) === purchases) return performance.now() - t0;
+    } catch {
+      // PostgreSQL is still starting: poll again
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('baseline: purchases not persisted within 60 s');
 }

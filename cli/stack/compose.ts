@@ -14,12 +14,16 @@ import { appImageName, imageFor } from './images.js';
 import { buildTopology, type EndpointName, type HealthCheckSpec, type ServiceSpec, type Topology } from './topology.js';
 import type { StackCredentials } from './types.js';
 
-/** Credentials as compose variables (override them in `.env`); defaults are for local development only. */
+/**
+ * Credentials as compose variables with no default: compose refuses to start
+ * until they are set, so no stack ever runs on a published password.
+ * `scripts/compose-env.sh` writes a `.env` with random ones.
+ */
 export const COMPOSE_CREDENTIALS: StackCredentials = {
-  postgres: { user: '${EVENTFLOW_POSTGRES_USER:-eventflow}', password: '${EVENTFLOW_POSTGRES_PASSWORD:-eventflow-dev-only-pg}', database: 'eventflow' },
-  rabbitmq: { user: '${EVENTFLOW_RABBITMQ_USER:-eventflow}', password: '${EVENTFLOW_RABBITMQ_PASSWORD:-eventflow-dev-only-mq}' },
-  redis: { password: '${EVENTFLOW_REDIS_PASSWORD:-eventflow-dev-only-redis}' },
-  grafana: { user: '${EVENTFLOW_GRAFANA_USER:-eventflow}', password: '${EVENTFLOW_GRAFANA_PASSWORD:-eventflow-dev-only-grafana}' },
+  postgres: { user: '${EVENTFLOW_POSTGRES_USER:-eventflow}', password: '${EVENTFLOW_POSTGRES_PASSWORD:?run scripts/compose-env.sh first}', database: 'eventflow' },
+  rabbitmq: { user: '${EVENTFLOW_RABBITMQ_USER:-eventflow}', password: '${EVENTFLOW_RABBITMQ_PASSWORD:?run scripts/compose-env.sh first}' },
+  redis: { password: '${EVENTFLOW_REDIS_PASSWORD:?run scripts/compose-env.sh first}' },
+  grafana: { user: '${EVENTFLOW_GRAFANA_USER:-eventflow}', password: '${EVENTFLOW_GRAFANA_PASSWORD:?run scripts/compose-env.sh first}' },
 };
 
 /** Host ports of the compose file (loopback only); `eventflow up` picks free ports instead. */
@@ -78,7 +82,7 @@ export function renderCompose(): { main: string; offline: string } {
 # Rendered from cli/stack/topology.ts (the same stack \`eventflow up\` runs; regenerate with
 # \`node --import tsx cli/stack/compose.ts\`). Build first: \`npm ci && npm run build\`.
 # Hosts without an image registry: add \`-f docker-compose.offline.yml\` (images from \`npm run images:offline\`).
-# Credentials: the defaults below are for local development only; set EVENTFLOW_*_PASSWORD in .env.
+# Credentials have no defaults: \`bash scripts/compose-env.sh\` writes a .env with random passwords (compose reads it).
 `;
   const main = header + stringify({ services, networks: { eventflow: { labels: { 'eventflow.compose': 'true' } } } }, { lineWidth: 0, version: '1.1' });
 
