@@ -8,6 +8,7 @@ import { createHttpApp } from '../shared/http.js';
 import { createLogger, errorMessage, type Logger } from '../shared/logger.js';
 import { createMetrics, type Metrics } from '../shared/metrics.js';
 import { migrateWithRetry } from '../db/migrate.js';
+import { analyticsHealthSchema, revenueSchema, salesSchema, summarySchema } from './schemas.js';
 import { buildSnapshot, SALES_SQL, TOTALS_SQL, type SalesRow, type Snapshot, type TotalsRow } from './aggregate.js';
 
 const SNAPSHOT_KEY = 'analytics:snapshot';
@@ -81,19 +82,19 @@ export async function buildAnalyticsApp(deps: {
   const app = createHttpApp({ nodeId: config.nodeId, metrics, logLevel: config.logLevel });
   const source = new SnapshotSource(db, cache, metrics, log);
 
-  app.get('/revenue', { schema: {} }, async () => {
+  app.get('/revenue', { schema: revenueSchema }, async () => {
     const { snapshot, stale } = await source.get();
     return { totalCents: snapshot.totalCents, orders: snapshot.orders, stale };
   });
-  app.get('/sales', { schema: {} }, async () => {
+  app.get('/sales', { schema: salesSchema }, async () => {
     const { snapshot, stale } = await source.get();
     return { events: snapshot.events, stale };
   });
-  app.get('/summary', { schema: {} }, async () => {
+  app.get('/summary', { schema: summarySchema }, async () => {
     const { snapshot, stale } = await source.get();
     return { ...snapshot, stale };
   });
-  app.get('/health', { schema: {} }, async () => ({
+  app.get('/health', { schema: analyticsHealthSchema }, async () => ({
     node: config.nodeId,
     up: true,
     status: monitor.allUp() ? 'ok' : 'degraded',

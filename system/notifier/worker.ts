@@ -22,6 +22,7 @@ import {
 import { createMetrics, DEAD_LETTER_REASONS, type Metrics } from '../shared/metrics.js';
 import { migrateWithRetry } from '../db/migrate.js';
 import { persistPurchase, UnknownEventError } from './persist.js';
+import { notifierHealthSchema } from './schemas.js';
 
 export const PREFETCH = 10;
 export const DB_BACKOFF_START_MS = 100;
@@ -272,7 +273,7 @@ export async function createNotifierService(
   );
   monitor.start();
   const app = createHttpApp({ nodeId: config.nodeId, metrics, logLevel: config.logLevel });
-  app.get('/health', { schema: {} }, async () => ({
+  app.get('/health', { schema: notifierHealthSchema }, async () => ({
     node: config.nodeId,
     up: true,
     status: monitor.allUp() && notifier.consuming ? 'ok' : 'degraded',

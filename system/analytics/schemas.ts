@@ -1,0 +1,88 @@
+/**
+ * Response schemas for the analytics routes (shapes from docs/architecture.md). Fastify serialises 200 bodies with them,
+ * so a field that is not listed here never leaks out, and a missing required
+ * field is a serialisation error instead of a silently different contract.
+ */
+export const errorBody = {
+  type: 'object',
+  properties: { error: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } },
+  required: ['error', 'message'],
+} as const;
+
+const count = { type: 'integer', minimum: 0 } as const;
+
+export const eventSales = {
+  type: 'object',
+  properties: { eventId: { type: 'integer' }, name: { type: 'string' }, ticketsSold: count, revenueCents: count },
+  required: ['eventId', 'name', 'ticketsSold', 'revenueCents'],
+} as const;
+
+export const revenueSchema = {
+  response: {
+    200: {
+      type: 'object',
+      properties: { totalCents: count, orders: count, stale: { type: 'boolean' } },
+      required: ['totalCents', 'orders', 'stale'],
+    },
+    503: errorBody,
+  },
+} as const;
+
+export const salesSchema = {
+  response: {
+    200: {
+      type: 'object',
+      properties: { events: { type: 'array', items: eventSales }, stale: { type: 'boolean' } },
+      required: ['events', 'stale'],
+    },
+    503: errorBody,
+  },
+} as const;
+
+export const summarySchema = {
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        totalCents: count,
+        orders: count,
+        rejectedOrders: count,
+        ticketsSold: count,
+        averageOrderCents: { type: ['integer', 'null'] },
+        byPath: { type: 'object', properties: { sync: count, async: count }, required: ['sync', 'async'] },
+        events: { type: 'array', items: eventSales },
+        topEvent: { ...eventSales, type: ['object', 'null'] },
+        generatedAt: { type: 'string' },
+        stale: { type: 'boolean' },
+      },
+      required: ['totalCents', 'orders', 'rejectedOrders', 'ticketsSold', 'averageOrderCents', 'byPath', 'events', 'topEvent', 'generatedAt', 'stale'],
+    },
+    503: errorBody,
+  },
+} as const;
+
+const dependency = {
+  type: 'object',
+  properties: { up: { type: 'boolean' }, latencyMs: { type: 'number' }, error: { type: 'string' } },
+  required: ['up', 'latencyMs'],
+} as const;
+
+const status = { type: 'string', enum: ['ok', 'degraded'] } as const;
+
+export const analyticsHealthSchema = {
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        node: { type: 'string' },
+        up: { type: 'boolean' },
+        status,
+        dependencies: { type: 'object', properties: { postgres: dependency, redis: dependency } },
+        breaker: { type: 'string', enum: ['closed', 'open', 'half-open'] },
+      },
+      required: ['node', 'up', 'status', 'dependencies', 'breaker'],
+    },
+    503: errorBody,
+  },
+} as const;
+
