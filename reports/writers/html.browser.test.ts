@@ -1,24 +1,23 @@
 /**
  * The HTML report in a real browser: headless Debian Chromium through
- * playwright-core (no browser download). Skipped when /usr/bin/chromium is absent.
+ * playwright-core (no browser download). Never skipped: without Chromium it fails
+ * with the command that installs it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../../test/observability/browser.js';
 import { renderHtml } from './html.js';
 import { renderJunit } from './junit.js';
 import { syntheticReport } from '../../test/scenario/synthetic.js';
 
-const CHROMIUM = process.env.EVENTFLOW_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-describe.skipIf(!existsSync(CHROMIUM))('HTML report in headless Chromium', () => {
+describe('HTML report in headless Chromium', () => {
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 30_000 });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
