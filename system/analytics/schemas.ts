@@ -3,11 +3,7 @@
  * so a field that is not listed here never leaks out, and a missing required
  * field is a serialisation error instead of a silently different contract.
  */
-export const errorBody = {
-  type: 'object',
-  properties: { error: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } },
-  required: ['error', 'message'],
-} as const;
+import { dependencyHealth as dependency, errorBody, healthStatus as status } from '../shared/schemas.js';
 
 const count = { type: 'integer', minimum: 0 } as const;
 
@@ -61,13 +57,7 @@ export const summarySchema = {
   },
 } as const;
 
-const dependency = {
-  type: 'object',
-  properties: { up: { type: 'boolean' }, latencyMs: { type: 'number' }, error: { type: 'string' } },
-  required: ['up', 'latencyMs'],
-} as const;
 
-const status = { type: 'string', enum: ['ok', 'degraded'] } as const;
 
 export const analyticsHealthSchema = {
   response: {

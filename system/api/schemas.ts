@@ -1,9 +1,6 @@
 /** JSON schemas for the API routes (Fastify/ajv; no coercion, no stripping). */
-const errorBody = {
-  type: 'object',
-  properties: { error: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } },
-  required: ['error', 'message'],
-} as const;
+import { dependencyHealth as dep, errorBody, healthStatus } from '../shared/schemas.js';
+
 
 const event = {
   type: 'object',
@@ -104,7 +101,6 @@ export const orderSchema = {
   },
 } as const;
 
-const dep = { type: 'object', properties: { up: { type: 'boolean' }, latencyMs: { type: 'number' }, error: { type: 'string' } } } as const;
 export const nodeHealth = {
   type: 'object',
   properties: {
@@ -123,7 +119,7 @@ export const clusterHealthSchema = {
   response: {
     200: {
       type: 'object',
-      properties: { status: { type: 'string', enum: ['ok', 'degraded'] }, node: { type: 'string' }, nodes: { type: 'array', items: nodeHealth } },
+      properties: { status: healthStatus, node: { type: 'string' }, nodes: { type: 'array', items: nodeHealth } },
       required: ['status', 'node', 'nodes'],
     },
   },

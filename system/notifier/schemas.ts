@@ -1,15 +1,6 @@
 /** Response schema for the notifier's routes (shape from docs/architecture.md). */
-const errorBody = {
-  type: 'object',
-  properties: { error: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } },
-  required: ['error', 'message'],
-} as const;
+import { dependencyHealth as dependency, errorBody, healthStatus } from '../shared/schemas.js';
 
-const dependency = {
-  type: 'object',
-  properties: { up: { type: 'boolean' }, latencyMs: { type: 'number' }, error: { type: 'string' } },
-  required: ['up', 'latencyMs'],
-} as const;
 
 /** Notifier `GET /health` (port 9464): `{node, up:true, status, dependencies:{postgres, rabbitmq}, consuming, paused}`. */
 export const notifierHealthSchema = {
@@ -19,7 +10,7 @@ export const notifierHealthSchema = {
       properties: {
         node: { type: 'string' },
         up: { type: 'boolean' },
-        status: { type: 'string', enum: ['ok', 'degraded'] },
+        status: healthStatus,
         dependencies: { type: 'object', properties: { postgres: dependency, rabbitmq: dependency } },
         consuming: { type: 'boolean' },
         paused: { type: 'boolean' },
