@@ -3,7 +3,7 @@
  * so a field that is not listed here never leaks out, and a missing required
  * field is a serialisation error instead of a silently different contract.
  */
-import { dependencyHealth as dependency, errorBody, healthStatus as status } from '../shared/schemas.js';
+import { errorBody, serviceHealthSchema } from '../shared/schemas.js';
 
 const count = { type: 'integer', minimum: 0 } as const;
 
@@ -57,22 +57,7 @@ export const summarySchema = {
   },
 } as const;
 
-
-
-export const analyticsHealthSchema = {
-  response: {
-    200: {
-      type: 'object',
-      properties: {
-        node: { type: 'string' },
-        up: { type: 'boolean' },
-        status,
-        dependencies: { type: 'object', properties: { postgres: dependency, redis: dependency } },
-        breaker: { type: 'string', enum: ['closed', 'open', 'half-open'] },
-      },
-      required: ['node', 'up', 'status', 'dependencies', 'breaker'],
-    },
-    503: errorBody,
-  },
-} as const;
+export const analyticsHealthSchema = serviceHealthSchema(['postgres', 'redis'], {
+  breaker: { type: 'string', enum: ['closed', 'open', 'half-open'] },
+});
 

@@ -14,3 +14,26 @@ export const dependencyHealth = {
 } as const;
 
 export const healthStatus = { type: 'string', enum: ['ok', 'degraded'] } as const;
+
+/**
+ * `GET /health` of a single-instance service: `{node, up, status, dependencies: {…}, …extra}`,
+ * answered 200, or 503 with an error body.
+ */
+export function serviceHealthSchema(dependencies: readonly string[], extra: Record<string, object>) {
+  return {
+    response: {
+      200: {
+        type: 'object',
+        properties: {
+          node: { type: 'string' },
+          up: { type: 'boolean' },
+          status: healthStatus,
+          dependencies: { type: 'object', properties: Object.fromEntries(dependencies.map((d) => [d, dependencyHealth])) },
+          ...extra,
+        },
+        required: ['node', 'up', 'status', 'dependencies', ...Object.keys(extra)],
+      },
+      503: errorBody,
+    },
+  };
+}

@@ -7,10 +7,11 @@
 import { startStack, stopStack } from '../../cli/stack/stack.js';
 import { resolveImageSet } from '../../cli/stack/images.js';
 import type { StackEndpoints, StackHandle } from '../../cli/stack/types.js';
+import { sleep, until as pollUntil } from '../support/wait.js';
 
 export const OBS_STACK_ID = process.env.EVENTFLOW_OBS_STACK ?? 'obs-itest';
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { sleep };
 
 export async function acquireStack(): Promise<{ stack: StackHandle; endpoints: StackEndpoints; startedHere: boolean }> {
   const stack = await startStack({
@@ -29,20 +30,9 @@ export async function releaseStack(startedHere: boolean): Promise<void> {
   await stopStack(OBS_STACK_ID);
 }
 
-/** Poll `check` every `everyMs` until it returns truthy; throws naming `what` after `timeoutMs`. */
-export async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs: number, everyMs = 1000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch (e) {
-      lastError = e;
-    }
-    await sleep(everyMs);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+/** support/wait's `until`, polling once a second by default: these checks query Prometheus. */
+export function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs: number, everyMs = 1000): Promise<T> {
+  return pollUntil(what, check, timeoutMs, everyMs);
 }
 
 /** Instant query → vector result. */

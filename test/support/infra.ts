@@ -18,6 +18,7 @@ import { Network, Wait, type StartedNetwork } from 'testcontainers';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { imageFor, resolveImageSet } from '../../cli/stack/images.js';
+import { sleep } from './wait.js';
 
 export type InfraService = 'postgres' | 'redis' | 'rabbitmq';
 
@@ -53,7 +54,6 @@ async function freePort(): Promise<number> {
   });
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export async function startInfra(opts: { label?: string } = {}): Promise<Infra> {
   const set = resolveImageSet();

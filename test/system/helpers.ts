@@ -36,23 +36,7 @@ export async function startAnalytics(infra: Infra) {
   return svc;
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Poll `fn` until it returns a truthy value (bounded). */
-export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastErr: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      lastErr = err;
-    }
-    await sleep(everyMs);
-  }
-  throw new Error(`timed out waiting for ${what}${lastErr ? ` (last error: ${String(lastErr)})` : ''}`);
-}
+export { sleep, until } from '../support/wait.js';
 
 /** Direct SQL for assertions (a fresh connection each time, so it survives DB restarts). */
 export async function sql<R extends pg.QueryResultRow>(infra: Infra, text: string, params: unknown[] = []): Promise<R[]> {
