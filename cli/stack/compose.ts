@@ -72,7 +72,10 @@ function composeService(s: ServiceSpec, topo: Topology): Record<string, unknown>
 }
 
 export function composeTopology(): Topology {
-  return buildTopology({ stackId: 'compose', nodes: 3, imageSet: 'official', credentials: COMPOSE_CREDENTIALS });
+  const topo = buildTopology({ stackId: 'compose', nodes: 3, imageSet: 'official', credentials: COMPOSE_CREDENTIALS });
+  // The compose file is committed: it names the default tag whatever EVENTFLOW_APP_TAG says.
+  const services = topo.services.map((s) => (s.role === 'app' ? { ...s, image: appImageName('official', 'latest') } : s));
+  return { ...topo, services };
 }
 
 export function renderCompose(): { main: string; offline: string } {
@@ -89,7 +92,7 @@ export function renderCompose(): { main: string; offline: string } {
   const off: Record<string, unknown> = {};
   const offTopo = buildTopology({ stackId: 'compose', nodes: 3, imageSet: 'offline', credentials: COMPOSE_CREDENTIALS });
   for (const s of offTopo.services) {
-    const entry: Record<string, unknown> = { image: s.role === 'app' ? appImageName('offline') : s.image };
+    const entry: Record<string, unknown> = { image: s.role === 'app' ? appImageName('offline', 'latest') : s.image };
     if (s.role === 'app' && s.name === offTopo.services.find((x) => x.role === 'app')?.name) {
       entry.build = { context: '.', dockerfile: 'system/Dockerfile', args: { NODE_IMAGE: imageFor('offline', 'node') } };
     }

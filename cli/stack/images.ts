@@ -32,9 +32,13 @@ export const IMAGE_SETS: Record<ImageSetName, Record<ImageRole, string | undefin
   },
 };
 
-/** The application image (api, notifier, analytics) is always built from system/Dockerfile. */
-export function appImageName(set: ImageSetName): string {
-  return `localhost/eventflow/app-${set}:latest`;
+/**
+ * The application image (api, notifier, analytics) is always built from system/Dockerfile.
+ * EVENTFLOW_APP_TAG gives a checkout its own tag, so that two working copies on one
+ * engine (a release branch beside main) never run each other's build.
+ */
+export function appImageName(set: ImageSetName, tag = process.env.EVENTFLOW_APP_TAG ?? 'latest'): string {
+  return `localhost/eventflow/app-${set}:${tag}`;
 }
 
 /**

@@ -146,7 +146,7 @@ describe('docker-compose.yml agrees with the topology', () => {
     expect(Object.keys(main.services).sort()).toEqual(t.services.map((s) => s.name).sort());
     for (const s of t.services) {
       const c = main.services[s.name]!;
-      expect(c.image, s.name).toBe(s.role === 'app' ? appImageName('official') : imageFor('official', s.role as never));
+      expect(c.image, s.name).toBe(s.role === 'app' ? appImageName('official', 'latest') : imageFor('official', s.role as never));
       expect(c.command, s.name).toEqual(s.command);
       expect(Object.keys((c.environment as Record<string, string>) ?? {}).sort(), s.name).toEqual(Object.keys(s.env).sort());
       const ports = ((c.ports as string[]) ?? []).map((p) => Number(p.split(':').at(-1)));
@@ -162,7 +162,7 @@ describe('docker-compose.yml agrees with the topology', () => {
   it('the offline override swaps every image for the offline set and leaves Grafana out', () => {
     const ot = buildTopology({ stackId: 'x', nodes: 3, imageSet: 'offline', credentials: COMPOSE_CREDENTIALS });
     for (const s of ot.services) {
-      expect(offline.services[s.name]?.image, s.name).toBe(s.role === 'app' ? appImageName('offline') : imageFor('offline', s.role as never));
+      expect(offline.services[s.name]?.image, s.name).toBe(s.role === 'app' ? appImageName('offline', 'latest') : imageFor('offline', s.role as never));
     }
     expect(offline.services.grafana).toEqual({ profiles: ['needs-registry'] });
   });
