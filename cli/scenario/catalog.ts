@@ -1,25 +1,7 @@
 /** Built-in scenarios (scenarios/*.yaml in the package) and resolving `<name|file>`. */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** The package root: the nearest directory up from this module with the eventflow package.json. */
-export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): string {
-  let dir = from;
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg)) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'eventflow') return dir;
-      } catch {
-        // keep walking
-      }
-    }
-    const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the eventflow package root');
-    dir = up;
-  }
-}
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { packageRoot } from '../package.js';
 
 export function builtinDir(): string {
   return join(packageRoot(), 'scenarios');

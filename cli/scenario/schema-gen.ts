@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { makeScenarioSchema } from './format.js';
-import { packageRoot } from './catalog.js';
+import { packageRoot } from '../package.js';
 
 export function generateSchemaJson(): string {
   const schema = z.toJSONSchema(makeScenarioSchema({ forJsonSchema: true }), { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;

@@ -1,3 +1,5 @@
+/** The names a scenario may target, as a view on the stack's topology (cli/stack/topology.ts). */
+import { defaultTopology } from '../stack/topology.js';
 import type { ServiceGroup, StackHandle } from '../stack/types.js';
 
 export const GROUPS: readonly ServiceGroup[] = ['db', 'cache', 'broker', 'api', 'worker', 'analytics', 'balancer', 'monitoring'];
@@ -8,23 +10,18 @@ export interface TopologyNames {
   groups: Record<ServiceGroup, string[]>;
 }
 
+type NamedServices = Pick<StackHandle, 'serviceNames' | 'servicesInGroup'>;
+
 /** The default topology's names (used to validate a file when no stack is running). */
-export function defaultTopologyNames(nodes = 3): TopologyNames {
-  const api = Array.from({ length: nodes }, (_, i) => `api-${i + 1}`);
-  const groups: Record<ServiceGroup, string[]> = {
-    db: ['postgres'],
-    cache: ['redis'],
-    broker: ['rabbitmq'],
-    api,
-    worker: ['notifier'],
-    analytics: ['analytics'],
-    balancer: ['nginx'],
-    monitoring: ['prometheus', 'grafana'],
-  };
-  return { services: Object.values(groups).flat(), groups };
+export function defaultTopologyNames(nodes?: number): TopologyNames {
+  const { services } = defaultTopology(nodes);
+  return topologyNamesOf({
+    serviceNames: () => services.map((s) => s.name),
+    servicesInGroup: (group) => services.filter((s) => s.group === group).map((s) => s.name),
+  });
 }
 
-export function topologyNamesOf(stack: Pick<StackHandle, 'serviceNames' | 'servicesInGroup'>): TopologyNames {
+export function topologyNamesOf(stack: NamedServices): TopologyNames {
   const groups = Object.fromEntries(GROUPS.map((g) => [g, stack.servicesInGroup(g)])) as Record<ServiceGroup, string[]>;
   return { services: stack.serviceNames(), groups };
 }

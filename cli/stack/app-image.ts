@@ -12,7 +12,7 @@ import { join, relative, sep } from 'node:path';
 import type Dockerode from 'dockerode';
 import { InfrastructureError } from '../errors.js';
 import { appImageName, imageFor, type ImageSetName } from './images.js';
-import { repoRoot } from './paths.js';
+import { packageRoot } from '../package.js';
 
 export const INPUTS_LABEL = 'eventflow.inputs';
 
@@ -102,7 +102,7 @@ export interface AppImagePlan {
 }
 
 export function planAppImage(set: ImageSetName, nodeImageId = ''): AppImagePlan {
-  const root = repoRoot();
+  const root = packageRoot();
   const dockerfile = process.env.EVENTFLOW_APP_DOCKERFILE ?? join(root, 'system', 'Dockerfile');
   if (!existsSync(dockerfile)) {
     throw new InfrastructureError(`the application's Dockerfile is missing (${relative(root, dockerfile)}).`, 'It belongs to the repository: check out a complete copy.');
@@ -165,7 +165,7 @@ export async function ensureAppImage(
   const current = await imageLabel(docker, plan.image, INPUTS_LABEL);
   if (current === plan.hash) return { image: plan.image, built: false, hash: plan.hash };
 
-  const root = repoRoot();
+  const root = packageRoot();
   const ctx = mkdtempSync(join(tmpdir(), 'eventflow-app-'));
   try {
     onStatus(`staging context (${plan.distFiles.length} compiled files, ${plan.modules.length} packages)`);
@@ -215,7 +215,7 @@ export async function ensureAppImage(
 
 /** Size in bytes of the staged dependency closure (for logs/tests). */
 export function closureSize(modules: string[]): number {
-  const root = repoRoot();
+  const root = packageRoot();
   let total = 0;
   for (const m of modules) for (const f of walkFiles(join(root, m))) total += statSync(f).size;
   return total;

@@ -111,9 +111,9 @@ ${stringify({ services: off }, { lineWidth: 0, version: '1.1' })}`;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { repoRoot } = await import('./paths.js');
+  const { packageRoot } = await import('../package.js');
   const { main, offline } = renderCompose();
-  writeFileSync(join(repoRoot(), 'docker-compose.yml'), main);
-  writeFileSync(join(repoRoot(), 'docker-compose.offline.yml'), offline);
+  writeFileSync(join(packageRoot(), 'docker-compose.yml'), main);
+  writeFileSync(join(packageRoot(), 'docker-compose.offline.yml'), offline);
   process.stdout.write('wrote docker-compose.yml, docker-compose.offline.yml\n');
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { eventflowHome } from './eventflow-home.js';
 
 /**
  * Image sets. `official` pulls the public images at pinned versions; `offline`
@@ -59,7 +59,7 @@ export function imageFor(set: ImageSetName, role: ImageRole): string | undefined
 }
 
 function configuredImageSet(env: NodeJS.ProcessEnv): string | undefined {
-  const home = env.EVENTFLOW_HOME ?? join(homedir(), '.eventflow');
+  const home = eventflowHome(env);
   try {
     const config = JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')) as { images?: unknown };
     return typeof config.images === 'string' ? config.images : undefined;

@@ -8,11 +8,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, dirname } from 'node:path';
+import { packageRoot } from '../package.js';
+import { ANALYTICS_PORT, API_PORT, NOTIFIER_PORT, WEB_ROOT_IN_CONTAINER, apiNodeNames } from './addresses.js';
 
-const API_PORT = 3000;
-const ANALYTICS_PORT = 3001;
-const NOTIFIER_PORT = 9464;
-export const WEB_ROOT = '/usr/share/eventflow/web';
 /** The API's own body limit (architecture.md); NGINX answers larger bodies with the same JSON error. */
 export const BODY_LIMIT = '16k';
 
@@ -29,7 +27,7 @@ ${servers}
 server {
     listen 80 default_server;
     server_name _;
-    root ${WEB_ROOT};
+    root ${WEB_ROOT_IN_CONTAINER};
     index index.html;
     client_max_body_size ${BODY_LIMIT};
 
@@ -138,7 +136,7 @@ datasources:
 
 /** Files committed for docker-compose.yml (3 api nodes), relative to the repo root. */
 export function staticConfigFiles(nodes = 3): Record<string, string> {
-  const apiNodes = Array.from({ length: nodes }, (_, i) => `api-${i + 1}`);
+  const apiNodes = apiNodeNames(nodes);
   return {
     'system/nginx/default.conf': renderNginxConf({ apiNodes }),
     'system/prometheus/prometheus.yml': renderPrometheusYml({ apiNodes }),
@@ -146,7 +144,7 @@ export function staticConfigFiles(nodes = 3): Record<string, string> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const root = packageRoot();
   for (const [path, content] of Object.entries(staticConfigFiles())) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), content);

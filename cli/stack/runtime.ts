@@ -12,7 +12,7 @@ import { InfrastructureError } from '../errors.js';
 import { ensureAppImage } from './app-image.js';
 import { findServiceContainer, listStackNetworks, tailLogs } from './containers.js';
 import { isNotModified } from './docker.js';
-import { repoRoot } from './paths.js';
+import { packageRoot } from '../package.js';
 import {
   LABEL_IMAGE_SET,
   LABEL_NODES,
@@ -265,7 +265,7 @@ export async function ensureImages(docker: Dockerode, topo: Topology, emit: Emit
 
 /** Create + start one service through Testcontainers and wait until it is healthy. */
 async function createService(docker: Dockerode, topo: Topology, network: string, spec: ServiceSpec, emit: Emit, order: number): Promise<void> {
-  const root = repoRoot();
+  const root = packageRoot();
   const c = new StackContainer(spec.image, network, spec.alias)
     .withName(containerName(topo.stackId, spec.name))
     .withLabels({ ...stackLabels(topo.stackId, spec), 'eventflow.order': String(order), [LABEL_IMAGE_SET]: topo.imageSet })

@@ -2,7 +2,7 @@
  * The stack API the CLI and the scenario engine code against:
  *   startStack  – bring the whole stack up (or return it when it is already up)
  *   openStack   – attach to a running stack from another process (by label)
- *   stopStack   – remove containers, network, volumes and the state file (idempotent)
+ *   stopStack   – remove containers, network, volumes and the stack record (idempotent)
  */
 import type Dockerode from 'dockerode';
 import { InfrastructureError } from '../errors.js';
@@ -11,8 +11,9 @@ import { connectDocker } from './docker.js';
 import { DockerFaultDriver } from './faults.js';
 import { imageFor, resolveImageSet, type ImageSetName } from './images.js';
 import { listStackContainers, listStackNetworks, listStackVolumes } from './containers.js';
+import { connectionUrls, type ConnectionUrls } from './addresses.js';
 import { healthyNow, networkLabels, runTopology, type Emit } from './runtime.js';
-import { readState, removeState, writeState, type StackState } from './state.js';
+import { readStackRecord, removeStackRecord, writeStackRecord, type StackRecord } from './stack-record.js';
 import {
   DEFAULT_NODES,
   DEFAULT_STACK_ID,
@@ -37,6 +38,11 @@ export interface StartStackOptions {
 
 export function resolveStackId(id?: string): string {
   return validateStackId(id ?? process.env.EVENTFLOW_STACK ?? DEFAULT_STACK_ID);
+}
+
+/** Endpoints reached with a connection URL (credentials inside) rather than plain HTTP. */
+function isConnectionEndpoint(endpoint: EndpointName): endpoint is EndpointName & keyof ConnectionUrls {
+  return endpoint === 'postgres' || endpoint === 'redis' || endpoint === 'amqp';
 }
 
 /** A running stack on a Docker engine. */
@@ -96,14 +102,7 @@ export class DockerStack implements StackHandle {
             const port = info.NetworkSettings.Ports?.[`${p.container}/tcp`]?.[0]?.HostPort;
             if (!port) continue;
             const host = `127.0.0.1:${port}`;
-            out[p.endpoint] =
-              p.endpoint === 'postgres'
-                ? `postgres://${c.postgres.user}:${c.postgres.password}@${host}/${c.postgres.database}`
-                : p.endpoint === 'redis'
-                  ? `redis://:${c.redis.password}@${host}`
-                  : p.endpoint === 'amqp'
-                    ? `amqp://${c.rabbitmq.user}:${c.rabbitmq.password}@${host}`
-                    : `http://${host}`;
+            out[p.endpoint] = isConnectionEndpoint(p.endpoint) ? connectionUrls(c, { [p.endpoint]: host })[p.endpoint] : `http://${host}`;
           }
         }),
     );
@@ -159,7 +158,7 @@ export class DockerStack implements StackHandle {
   }
 }
 
-function stateFrom(topo: Topology, network: string, credentials: StackCredentials, createdAt = new Date().toISOString()): StackState {
+function recordOf(topo: Topology, network: string, credentials: StackCredentials, createdAt = new Date().toISOString()): StackRecord {
   return {
     version: 1,
     id: topo.stackId,
@@ -173,8 +172,8 @@ function stateFrom(topo: Topology, network: string, credentials: StackCredential
   };
 }
 
-/** Rebuild what we need from the containers themselves (state file lost, other machine user…). */
-async function stateFromContainers(docker: Dockerode, id: string, containers: Dockerode.ContainerInfo[]): Promise<StackState> {
+/** Rebuild what we need from the containers themselves (stack record lost, other machine user…). */
+async function recordFromContainers(docker: Dockerode, id: string, containers: Dockerode.ContainerInfo[]): Promise<StackRecord> {
   const env = async (service: string): Promise<Record<string, string>> => {
     const c = containers.find((x) => x.Labels?.[LABEL_SERVICE] === service);
     if (!c) return {};
@@ -193,19 +192,19 @@ async function stateFromContainers(docker: Dockerode, id: string, containers: Do
   const imageSet = resolveImageSet(fromNet.imageSet ?? containers[0]?.Labels?.[LABEL_IMAGE_SET] ?? 'official');
   const nodes = fromNet.nodes ?? (containers.filter((c) => c.Labels?.[LABEL_GROUP] === 'api').length || DEFAULT_NODES);
   const topo = buildTopology({ stackId: id, nodes, imageSet, credentials });
-  return stateFrom(topo, nets[0]?.Name ?? networkName(id), credentials, new Date((containers[0]?.Created ?? 0) * 1000).toISOString());
+  return recordOf(topo, nets[0]?.Name ?? networkName(id), credentials, new Date((containers[0]?.Created ?? 0) * 1000).toISOString());
 }
 
 async function loadStack(docker: Dockerode, id: string, alreadyUp: boolean): Promise<DockerStack | undefined> {
   const containers = await listStackContainers(docker, id);
   if (containers.length === 0) return undefined;
-  let state = readState(id);
-  if (!state) {
-    state = await stateFromContainers(docker, id, containers);
-    writeState(state);
+  let record = readStackRecord(id);
+  if (!record) {
+    record = await recordFromContainers(docker, id, containers);
+    writeStackRecord(record);
   }
-  const topo = buildTopology({ stackId: id, nodes: state.nodes, imageSet: state.imageSet, credentials: state.credentials });
-  return new DockerStack(docker, topo, state.network, alreadyUp, state.credentials);
+  const topo = buildTopology({ stackId: id, nodes: record.nodes, imageSet: record.imageSet, credentials: record.credentials });
+  return new DockerStack(docker, topo, record.network, alreadyUp, record.credentials);
 }
 
 export async function openStack(stackId?: string): Promise<StackHandle | undefined> {
@@ -254,7 +253,7 @@ export async function startStack(opts: StartStackOptions = {}): Promise<StackHan
   const credentials = generateCredentials(imageFor(imageSet, 'grafana') !== undefined);
   const topo = buildTopology({ stackId: id, nodes: opts.nodes ?? DEFAULT_NODES, imageSet, credentials });
   const net = networkName(id);
-  writeState(stateFrom(topo, net, credentials));
+  writeStackRecord(recordOf(topo, net, credentials));
   try {
     await runTopology(docker, topo, emit);
   } catch (error) {
@@ -294,6 +293,6 @@ export async function stopStack(stackId?: string): Promise<{ removed: number }> 
     await docker.getVolume(v.Name).remove().catch(() => {});
     removed++;
   }
-  removeState(id);
+  removeStackRecord(id);
   return { removed };
 }

@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { COMPOSE_CREDENTIALS, composeHealthcheck, composeTopology, renderCompose } from './compose.js';
 import { generateCredentials } from './credentials.js';
 import { appImageName, imageFor } from './images.js';
-import { repoRoot } from './paths.js';
+import { packageRoot } from '../package.js';
 import { renderNginxConf, renderPrometheusYml, staticConfigFiles } from './render.js';
 import { buildTopology, startWaves, validateStackId, type ServiceSpec } from './topology.js';
 import { dependencyClosure, importedPackages } from './app-image.js';
@@ -125,13 +125,13 @@ describe('rendered config', () => {
 
   it('the committed copies (for docker-compose.yml) equal the rendering', () => {
     for (const [path, content] of Object.entries(staticConfigFiles())) {
-      expect(readFileSync(join(repoRoot(), path), 'utf8'), `${path} is stale: node --import tsx cli/stack/render.ts`).toBe(content);
+      expect(readFileSync(join(packageRoot(), path), 'utf8'), `${path} is stale: node --import tsx cli/stack/render.ts`).toBe(content);
     }
   });
 });
 
 describe('docker-compose.yml agrees with the topology', () => {
-  const root = repoRoot();
+  const root = packageRoot();
   const main = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as { services: Record<string, Record<string, unknown>> };
   const offline = parse(readFileSync(join(root, 'docker-compose.offline.yml'), 'utf8')) as { services: Record<string, Record<string, unknown>> };
   const t = composeTopology();

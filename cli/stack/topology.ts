@@ -6,6 +6,8 @@
 import { appImageName, imageFor, type ImageRole, type ImageSetName } from './images.js';
 import type { ServiceGroup, StackCredentials } from './types.js';
 import { renderNginxConf, renderPrometheusYml } from './render.js';
+import { generateCredentials } from './credentials.js';
+import { ANALYTICS_PORT, API_PORT, NOTIFIER_PORT, WEB_ROOT_IN_CONTAINER, apiNodeNames, connectionUrls } from './addresses.js';
 
 export const DEFAULT_STACK_ID = 'default';
 export const DEFAULT_NODES = 3;
@@ -16,9 +18,6 @@ export const LABEL_SERVICE = 'eventflow.service';
 export const LABEL_GROUP = 'eventflow.group';
 export const LABEL_IMAGE_SET = 'eventflow.image-set';
 export const LABEL_NODES = 'eventflow.nodes';
-
-/** Where the files copied into containers live in the repository. */
-export const WEB_ROOT_IN_CONTAINER = '/usr/share/eventflow/web';
 
 export type EndpointName = 'gateway' | 'rabbitmqManagement' | 'amqp' | 'prometheus' | 'grafana' | 'postgres' | 'redis';
 
@@ -90,10 +89,6 @@ export interface Topology {
  */
 const HEALTH = { intervalMs: 2000, timeoutMs: 5000, retries: 3, startPeriodMs: 60_000 } as const;
 
-export const API_PORT = 3000;
-export const ANALYTICS_PORT = 3001;
-export const NOTIFIER_PORT = 9464;
-
 /**
  * An HTTP probe in plain bash (both node images have bash; starting a Node process
  * every interval costs far more CPU): the status line must say 200.
@@ -105,10 +100,6 @@ function httpProbe(port: number, path: string): ['CMD', ...string[]] {
     '-c',
     `exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'GET ${path} HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -c 12 <&3 | grep -q ' 200'`,
   ];
-}
-
-export function apiNodeNames(nodes: number): string[] {
-  return Array.from({ length: nodes }, (_, i) => `api-${i + 1}`);
 }
 
 export function validateStackId(id: string): string {
@@ -133,9 +124,7 @@ export function buildTopology(opts: TopologyOptions): Topology {
   };
 
   const pg = c.postgres;
-  const databaseUrl = `postgres://${pg.user}:${pg.password}@postgres:5432/${pg.database}`;
-  const redisUrl = `redis://:${c.redis.password}@redis:6379`;
-  const amqpUrl = `amqp://${c.rabbitmq.user}:${c.rabbitmq.password}@rabbitmq:5672`;
+  const { postgres: databaseUrl, redis: redisUrl, amqp: amqpUrl } = connectionUrls(c);
   const apiNames = apiNodeNames(nodes);
   const peers = apiNames.map((n) => `${n}:${API_PORT}`).join(',');
   const backing = ['postgres', 'redis', 'rabbitmq'];
@@ -291,6 +280,14 @@ export function buildTopology(opts: TopologyOptions): Topology {
   }
 
   return { stackId, nodes, imageSet: set, services, skipped };
+}
+
+/**
+ * The default topology of `nodes` api nodes, for its names only (validating a scenario file,
+ * `eventflow logs` when no stack is up): the official set, so every service of the full stack is in it.
+ */
+export function defaultTopology(nodes = DEFAULT_NODES): Topology {
+  return buildTopology({ nodes, imageSet: 'official', credentials: generateCredentials() });
 }
 
 /** Dependency waves: every service starts once all of its dependsOn are healthy. */

@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../../cli/stack/paths.js';
+import { packageRoot } from '../../cli/package.js';
 
-export const CLI = join(repoRoot(), 'bin', 'eventflow.js');
+export const CLI = join(packageRoot(), 'bin', 'eventflow.js');
 
 export function cliBuilt(): boolean {
-  return existsSync(join(repoRoot(), 'dist', 'cli', 'main.js'));
+  return existsSync(join(packageRoot(), 'dist', 'cli', 'main.js'));
 }
 
 export interface CliResult {
@@ -19,7 +19,7 @@ export interface CliResult {
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: repoRoot(),
+      cwd: packageRoot(),
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', EVENTFLOW_REGISTRY_CHECK: 'off', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

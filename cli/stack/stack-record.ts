@@ -5,12 +5,12 @@
  * parameters, and is rebuilt from container labels/env when it is missing.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { eventflowHome } from './eventflow-home.js';
 import type { ImageSetName } from './images.js';
 import type { ServiceGroup, StackCredentials } from './types.js';
 
-export interface StackState {
+export interface StackRecord {
   version: 1;
   id: string;
   imageSet: ImageSetName;
@@ -22,23 +22,19 @@ export interface StackState {
   skipped: { name: string; reason: string }[];
 }
 
-export function eventflowHome(env: NodeJS.ProcessEnv = process.env): string {
-  return env.EVENTFLOW_HOME ?? join(homedir(), '.eventflow');
-}
-
-export function stateDir(): string {
+export function stackRecordDir(): string {
   return join(eventflowHome(), 'stacks');
 }
 
-export function statePath(id: string): string {
-  return join(stateDir(), `${id}.json`);
+export function stackRecordPath(id: string): string {
+  return join(stackRecordDir(), `${id}.json`);
 }
 
-export function readState(id: string): StackState | undefined {
-  const path = statePath(id);
+export function readStackRecord(id: string): StackRecord | undefined {
+  const path = stackRecordPath(id);
   if (!existsSync(path)) return undefined;
   try {
-    const parsed = JSON.parse(readFileSync(path, 'utf8')) as StackState;
+    const parsed = JSON.parse(readFileSync(path, 'utf8')) as StackRecord;
     return parsed.version === 1 && parsed.id === id ? parsed : undefined;
   } catch {
     return undefined;
@@ -46,25 +42,25 @@ export function readState(id: string): StackState | undefined {
 }
 
 /** Atomic write, readable by the owner only (it holds the stack's credentials). */
-export function writeState(state: StackState): void {
-  mkdirSync(stateDir(), { recursive: true, mode: 0o700 });
-  const path = statePath(state.id);
+export function writeStackRecord(state: StackRecord): void {
+  mkdirSync(stackRecordDir(), { recursive: true, mode: 0o700 });
+  const path = stackRecordPath(state.id);
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   chmodSync(tmp, 0o600);
   renameSync(tmp, path);
 }
 
-export function removeState(id: string): boolean {
-  const path = statePath(id);
+export function removeStackRecord(id: string): boolean {
+  const path = stackRecordPath(id);
   if (!existsSync(path)) return false;
   rmSync(path, { force: true });
   return true;
 }
 
-export function listStateIds(): string[] {
-  if (!existsSync(stateDir())) return [];
-  return readdirSync(stateDir())
+export function listStackRecordIds(): string[] {
+  if (!existsSync(stackRecordDir())) return [];
+  return readdirSync(stackRecordDir())
     .filter((f) => f.endsWith('.json'))
     .map((f) => f.slice(0, -'.json'.length));
 }

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { demux } from './containers.js';
 import { generateCredentials } from './credentials.js';
 import { dockerTarget, noDockerParagraph } from './docker.js';
-import { listStateIds, readState, removeState, statePath, writeState, type StackState } from './state.js';
+import { listStackRecordIds, readStackRecord, removeStackRecord, stackRecordPath, writeStackRecord, type StackRecord } from './stack-record.js';
 
 const saved = process.env.EVENTFLOW_HOME;
 afterEach(() => {
@@ -13,10 +13,10 @@ afterEach(() => {
   else process.env.EVENTFLOW_HOME = saved;
 });
 
-describe('stack state file', () => {
+describe('stack record file', () => {
   it('round-trips under $EVENTFLOW_HOME/stacks/<id>.json, owner-readable only', () => {
     process.env.EVENTFLOW_HOME = mkdtempSync(join(tmpdir(), 'ef-state-'));
-    const state: StackState = {
+    const state: StackRecord = {
       version: 1,
       id: 'abc',
       imageSet: 'offline',
@@ -27,14 +27,14 @@ describe('stack state file', () => {
       services: [{ name: 'postgres', group: 'db', container: 'eventflow-abc-postgres', alias: 'postgres' }],
       skipped: [],
     };
-    writeState(state);
-    expect(statePath('abc')).toBe(join(process.env.EVENTFLOW_HOME, 'stacks', 'abc.json'));
-    expect(statSync(statePath('abc')).mode & 0o777).toBe(0o600);
-    expect(readState('abc')).toEqual(state);
-    expect(listStateIds()).toEqual(['abc']);
-    expect(removeState('abc')).toBe(true);
-    expect(removeState('abc')).toBe(false);
-    expect(readState('abc')).toBeUndefined();
+    writeStackRecord(state);
+    expect(stackRecordPath('abc')).toBe(join(process.env.EVENTFLOW_HOME, 'stacks', 'abc.json'));
+    expect(statSync(stackRecordPath('abc')).mode & 0o777).toBe(0o600);
+    expect(readStackRecord('abc')).toEqual(state);
+    expect(listStackRecordIds()).toEqual(['abc']);
+    expect(removeStackRecord('abc')).toBe(true);
+    expect(removeStackRecord('abc')).toBe(false);
+    expect(readStackRecord('abc')).toBeUndefined();
   });
 });
 
