@@ -4,14 +4,15 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
-const [major, minor] = process.versions.node.split('.').map(Number);
-if (major < 22 || (major === 22 && minor < 22)) {
-  process.stderr.write(`eventflow needs Node.js >= 22.22 (this is ${process.version}). Install a current Node (e.g. \`npm install --prefix ~/.eventflow-node node@22\`) and put it first on PATH.\n`);
-  process.exit(3);
-}
-const entry = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli', 'main.js');
-if (!existsSync(entry)) {
+const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli');
+if (!existsSync(join(cli, 'main.js'))) {
   process.stderr.write('eventflow is not built yet: run `npm run build` in the repository first.\n');
   process.exit(3);
 }
-await import(entry);
+// The minimum is package.json's engines.node; cli/node-version.ts reads it (plain ES2022, loads on older Node).
+const { NODE_INSTALL_HINT, nodeVersionOk, requiredNode } = await import(join(cli, 'node-version.js'));
+if (!nodeVersionOk()) {
+  process.stderr.write(`eventflow needs Node.js ${requiredNode().text} (this is ${process.version}). Install a current Node and put it first on PATH:\n  ${NODE_INSTALL_HINT}\n`);
+  process.exit(3);
+}
+await import(join(cli, 'main.js'));

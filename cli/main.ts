@@ -1,6 +1,11 @@
+/**
+ * The CLI's entry point. Start-up stays cheap (`eventflow --help` loads commander, chalk and the
+ * command definitions only): every action imports Docker, Testcontainers, the engine… when it runs.
+ */
 import { Command, CommanderError } from 'commander';
 import chalk from 'chalk';
 import { ExitCode } from './exit-codes.js';
+import { eventflowVersion } from './package.js';
 import { EventflowError } from './errors.js';
 import { registerStackCommands } from './commands/stack.js';
 import { registerScenarioCommands } from './commands/scenario.js';
@@ -8,7 +13,7 @@ import { registerScenarioCommands } from './commands/scenario.js';
 const program = new Command()
   .name('eventflow')
   .description('Bring the EventFlow stack up, break it on purpose, prove nothing was lost.')
-  .version('0.1.0')
+  .version(eventflowVersion())
   .showHelpAfterError('(run "eventflow --help" for usage)')
   .exitOverride();
 

@@ -8,15 +8,14 @@ import { spawn } from 'node:child_process';
 import { EventflowError, InfrastructureError, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { builtinScenarioFiles, resolveScenarioRef } from '../scenario/catalog.js';
-import { runScenario, type EngineHooks } from '../scenario/engine.js';
+import type { EngineHooks } from '../scenario/engine.js';
 import { isAcknowledged } from '../scenario/history.js';
 import { defaultTopologyNames, topologyNamesOf, type TopologyNames } from '../scenario/topology-names.js';
-import { formatDiagnostic, validateScenarioFile, type ValidationResult } from '../scenario/validate.js';
+import type { ValidationResult } from '../scenario/validate.js';
+import { MAX_NODES } from '../stack/topology.js';
 import type { ProgressEvent, StackHandle } from '../stack/types.js';
 import { DEFAULT_RUNS_DIR, writeRunReports, writeRunsIndex } from '../../reports/write.js';
 import { listRuns } from '../../reports/writers/runs-index.js';
-
-const MAX_NODES = 9;
 
 function parseCount(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a non-negative integer');
@@ -30,6 +29,7 @@ function collectSet(value: string, previous: Record<string, string>): Record<str
 }
 
 async function validateOrThrow(file: string, overrides: Record<string, string>, topology: TopologyNames): Promise<Extract<ValidationResult, { ok: true }>> {
+  const { formatDiagnostic, validateScenarioFile } = await import('../scenario/validate.js');
   const result = await validateScenarioFile(file, { overrides, topology });
   if (!result.ok) {
     const shown = relative(process.cwd(), file).startsWith('..') ? file : relative(process.cwd(), file);
@@ -131,6 +131,7 @@ Examples:
           out(chalk.dim(`stack up in ${((Date.now() - started) / 1000).toFixed(1)}s`));
         }
         out(chalk.bold(`scenario ${validated.scenario.name}`) + chalk.dim(` (${relative(process.cwd(), file) || file}) — ${Object.entries(validated.params).map(([k, v]) => `${k}=${v}`).join(' ')}`));
+        const { runScenario } = await import('../scenario/engine.js');
         const report = await runScenario({
           scenario: validated.scenario,
           params: validated.params,
@@ -171,6 +172,7 @@ Examples:
     .description('the built-in scenarios: name, description, parameters')
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
+      const { formatDiagnostic, validateScenarioFile } = await import('../scenario/validate.js');
       const rows = [];
       for (const s of builtinScenarioFiles()) {
         const r = await validateScenarioFile(s.file, { topology: defaultTopologyNames(MAX_NODES) });

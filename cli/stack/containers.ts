@@ -1,6 +1,6 @@
 /** Finding a stack's containers and network again, from any process, by label. */
 import type Dockerode from 'dockerode';
-import { LABEL_SERVICE, LABEL_STACK } from './topology.js';
+import { LABEL_IMAGE_SET, LABEL_NODES, LABEL_SERVICE, LABEL_STACK } from './topology.js';
 
 export async function listStackContainers(docker: Dockerode, stackId: string): Promise<Dockerode.ContainerInfo[]> {
   return docker.listContainers({ all: true, filters: { label: [`${LABEL_STACK}=${stackId}`] } });
@@ -56,4 +56,10 @@ export function demux(buf: Buffer): string {
     i += 8 + size;
   }
   return Buffer.concat(out).toString('utf8');
+}
+
+/** Stack labels on the network tell another process which topology parameters were used. */
+export function networkLabels(net: Dockerode.NetworkInspectInfo): { stackId?: string; imageSet?: string; nodes?: number } {
+  const l = net.Labels ?? {};
+  return { stackId: l[LABEL_STACK], imageSet: l[LABEL_IMAGE_SET], nodes: l[LABEL_NODES] ? Number(l[LABEL_NODES]) : undefined };
 }

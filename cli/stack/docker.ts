@@ -7,12 +7,10 @@ import Dockerode from 'dockerode';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { getContainerRuntimeClient, type ContainerRuntimeClient } from 'testcontainers';
 import { InfrastructureError } from '../errors.js';
 
 export interface DockerConnection {
   docker: Dockerode;
-  client: ContainerRuntimeClient;
   /** How the engine was reached, for humans (`DOCKER_HOST=…` or the socket path). */
   how: string;
   serverVersion: string;
@@ -70,16 +68,10 @@ export function connectDocker(): Promise<DockerConnection> {
     const probe = await probeDocker();
     if (!probe.ok) throw new InfrastructureError(noDockerParagraph(probe.how, probe.reason));
     if (!process.env.DOCKER_HOST && probe.how.startsWith('socket ')) {
-      // Make Testcontainers use the very socket we probed.
+      // Make Testcontainers (loaded only by `eventflow up`: cli/stack/runtime.ts) use the very socket we probed.
       process.env.DOCKER_HOST = `unix://${probe.how.slice('socket '.length)}`;
     }
-    let client: ContainerRuntimeClient;
-    try {
-      client = await getContainerRuntimeClient();
-    } catch (error) {
-      throw new InfrastructureError(noDockerParagraph(probe.how, `Testcontainers could not use it: ${(error as Error).message}`));
-    }
-    return { docker: probe.docker, client, how: probe.how, serverVersion: probe.serverVersion, apiVersion: probe.apiVersion };
+    return { docker: probe.docker, how: probe.how, serverVersion: probe.serverVersion, apiVersion: probe.apiVersion };
   })();
   cached.catch(() => {
     cached = undefined;

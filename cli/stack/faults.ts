@@ -8,7 +8,7 @@ import type Dockerode from 'dockerode';
 import { UsageError } from '../errors.js';
 import { findServiceContainer } from './containers.js';
 import { isNotModified } from './docker.js';
-import { healthyNow, waitForHealthy } from './runtime.js';
+import { healthyNow, waitForHealthy } from './health.js';
 import type { FaultDriver } from './types.js';
 
 const SIGNALS = new Set(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGSTOP', 'SIGCONT']);

@@ -7,16 +7,17 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
-import { GenericContainer, type WaitStrategy } from 'testcontainers';
+import type { ContainerCreateOptions, HostConfig } from 'dockerode';
+import { GenericContainer, getContainerRuntimeClient, type WaitStrategy } from 'testcontainers';
 import { InfrastructureError } from '../errors.js';
-import { ensureAppImage } from './app-image.js';
-import { findServiceContainer, listStackNetworks, tailLogs } from './containers.js';
-import { isNotModified } from './docker.js';
 import { packageRoot } from '../package.js';
+import { ensureAppImage } from './app-image.js';
+import { findServiceContainer, listStackNetworks } from './containers.js';
+import { isNotModified, noDockerParagraph, type DockerConnection } from './docker.js';
+import { waitForHealthy } from './health.js';
 import {
   LABEL_IMAGE_SET,
   LABEL_NODES,
-  LABEL_STACK,
   containerName,
   networkName,
   stackLabels,
@@ -29,7 +30,10 @@ export const STARTUP_TIMEOUT_MS = Number(process.env.EVENTFLOW_STARTUP_TIMEOUT_M
 
 export type Emit = (e: Omit<ProgressEvent, 'elapsedMs'>) => void;
 
-/** A GenericContainer on the stack network with its alias, ports published on 127.0.0.1 only. */
+/**
+ * A GenericContainer on the stack network only, reachable there by its alias, its
+ * ports published on 127.0.0.1 only. Everything else goes through the public builder.
+ */
 class StackContainer extends GenericContainer {
   constructor(
     image: string,
@@ -37,16 +41,37 @@ class StackContainer extends GenericContainer {
     private readonly alias: string,
   ) {
     super(image);
+    this.withNetworkMode(network);
   }
 
-  finish(): this {
-    const bindings = this.hostConfig.PortBindings as Record<string, { HostIp?: string; HostPort: string }[]> | undefined;
-    for (const key of Object.keys(bindings ?? {})) bindings![key] = [{ HostIp: '127.0.0.1', HostPort: '0' }];
-    this.hostConfig.RestartPolicy = { Name: 'no' };
-    // Aliases at create time on our own network only (Testcontainers would attach the default bridge too).
-    this.withNetworkMode(this.network);
-    this.createOpts.NetworkingConfig = { EndpointsConfig: { [this.network]: { Aliases: [this.alias] } } };
-    return this;
+  /** Testcontainers' hook, run by start() just before the container is created. */
+  protected override async beforeContainerCreated(): Promise<void> {
+    setCreateOptionsWithoutPublicApi(this.hostConfig, this.createOpts, this.network, this.alias);
+  }
+}
+
+/**
+ * The one place that edits Testcontainers' protected create options, for what its public
+ * API (testcontainers 12.2) cannot say; an upgrade that changes them breaks only this:
+ *  - a host IP for published ports: `withExposedPorts` takes `{ container, host }` but no
+ *    host IP, and binds every interface; we publish on 127.0.0.1 only;
+ *  - a network alias given at create time: `withNetworkAliases` makes Testcontainers create
+ *    the container on the default bridge and connect it to our network afterwards, so it
+ *    would sit on both; we want it on the stack network alone.
+ */
+function setCreateOptionsWithoutPublicApi(hostConfig: HostConfig, createOpts: ContainerCreateOptions, network: string, alias: string): void {
+  for (const key of Object.keys(hostConfig.PortBindings ?? {})) {
+    (hostConfig.PortBindings as Record<string, { HostIp: string; HostPort: string }[]>)[key] = [{ HostIp: '127.0.0.1', HostPort: '0' }];
+  }
+  createOpts.NetworkingConfig = { EndpointsConfig: { [network]: { Aliases: [alias] } } };
+}
+
+/** Testcontainers finds the engine on its own: make sure it finds the one we probed, before creating anything. */
+async function checkTestcontainersReaches(connection: DockerConnection): Promise<void> {
+  try {
+    await getContainerRuntimeClient();
+  } catch (error) {
+    throw new InfrastructureError(noDockerParagraph(connection.how, `Testcontainers could not use it: ${(error as Error).message}`));
   }
 }
 
@@ -72,144 +97,6 @@ export class HealthyWait implements WaitStrategy {
     this.onWaiting();
     await waitForHealthy(this.docker, container.id, this.timeoutMs, { failOnUnhealthy: true, readyLog: this.readyLog });
   }
-}
-
-/**
- * Run the container's own health check command once, now (docker exec), instead of
- * waiting for Docker's next interval. Same command, same timeout: used while Docker
- * still says "starting" (or a stale "unhealthy" after a fault). Never throws.
- */
-export async function probeNow(docker: Dockerode, id: string, info?: Dockerode.ContainerInspectInfo): Promise<boolean> {
-  try {
-    const inspect = info ?? (await docker.getContainer(id).inspect());
-    const test = (inspect.Config as { Healthcheck?: { Test?: string[]; Timeout?: number } }).Healthcheck?.Test;
-    if (!test || test.length < 2 || test[0] === 'NONE') return inspect.State.Running;
-    const cmd = test[0] === 'CMD-SHELL' ? ['/bin/sh', '-c', test[1]!] : test.slice(1);
-    const timeoutMs = Math.max(1000, ((inspect.Config as { Healthcheck?: { Timeout?: number } }).Healthcheck?.Timeout ?? 5e9) / 1e6);
-    const exec = await docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-    const stream = await exec.start({ hijack: true, stdin: false });
-    stream.resume();
-    let timer: NodeJS.Timeout | undefined;
-    const ended = await Promise.race([
-      new Promise<boolean>((resolve) => {
-        stream.once('end', () => resolve(true));
-        stream.once('close', () => resolve(true));
-        stream.once('error', () => resolve(false));
-      }),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    stream.destroy();
-    if (!ended) return false;
-    const result = await exec.inspect();
-    return result.ExitCode === 0;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Healthy = Docker reports healthy, or, while Docker has no fresh verdict yet
- * ("starting", or a stale "unhealthy" after a pause/cut), the health check
- * command passes when run right now.
- */
-export async function healthyNow(docker: Dockerode, info: Dockerode.ContainerInspectInfo): Promise<boolean> {
-  const st = info.State;
-  if (!st.Running || st.Paused || st.Restarting) return false;
-  const health = st.Health?.Status;
-  if (health === undefined || health === 'none' || health === 'healthy') return true;
-  return probeNow(docker, info.Id, info);
-}
-
-/**
- * Wait until the container is healthy: Docker's verdict, or the same health check
- * run by us (docker exec) so start-up does not wait for Docker's interval. With a
- * `readyLog` hint the check runs as soon as that line appears (then every 250 ms),
- * and only every 2 s before it (exec costs CPU that booting services need).
- * `failOnUnhealthy`: a fresh container that turns unhealthy has failed; after a
- * fault the status is stale "unhealthy" until a probe passes, so keep waiting.
- */
-export async function waitForHealthy(
-  docker: Dockerode,
-  id: string,
-  timeoutMs: number,
-  opts: { failOnUnhealthy?: boolean; readyLog?: string } = {},
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let nextProbe = 0;
-  let sawReady = false;
-  let wake: (() => void) | undefined;
-  const nap = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
-  let logStream: NodeJS.ReadableStream | undefined;
-  if (opts.readyLog) {
-    const needle = opts.readyLog;
-    try {
-      logStream = (await docker.getContainer(id).logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream;
-      logStream.on('data', (chunk: Buffer) => {
-        if (!sawReady && chunk.toString('utf8').includes(needle)) {
-          sawReady = true;
-          nextProbe = 0;
-          wake?.();
-        }
-      });
-      logStream.on('error', () => {});
-    } catch {
-      logStream = undefined;
-    }
-  }
-  const every = (): number => (!opts.readyLog || !logStream ? 500 : sawReady ? 250 : 2000);
-  try {
-    for (;;) {
-      const info = await docker.getContainer(id).inspect();
-      const state = info.State;
-      if (!state.Running || state.Restarting) {
-        if (state.Status === 'created' && Date.now() < deadline) {
-          await nap(200);
-          continue;
-        }
-        const logs = await tailLogs(docker, id, 25);
-        throw new Error(`container exited (code ${state.ExitCode})${logs ? `; last output:\n${indent(logs)}` : ''}`);
-      }
-      const health = state.Health?.Status;
-      if (!state.Paused && (health === 'healthy' || health === undefined || health === 'none')) return;
-      if (health === 'unhealthy' && opts.failOnUnhealthy) {
-        const probe = state.Health?.Log?.at(-1)?.Output?.trim();
-        const logs = await tailLogs(docker, id, 25);
-        throw new Error(`health check failed${probe ? ` (${probe})` : ''}${logs ? `; last output:\n${indent(logs)}` : ''}`);
-      }
-      if (Date.now() > deadline) {
-        const logs = await tailLogs(docker, id, 25);
-        throw new Error(`not healthy after ${Math.round(timeoutMs / 1000)} s${logs ? `; last output:\n${indent(logs)}` : ''}`);
-      }
-      if (!state.Paused && Date.now() >= nextProbe) {
-        if (await probeNow(docker, id, info)) return;
-        nextProbe = Date.now() + every();
-      }
-      await nap(state.Paused ? 500 : 300);
-    }
-  } finally {
-    (logStream as unknown as { destroy?: () => void } | undefined)?.destroy?.();
-  }
-}
-
-function indent(text: string): string {
-  return text
-    .split('\n')
-    .map((l) => `    ${l}`)
-    .join('\n');
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 export async function ensureNetwork(docker: Dockerode, topo: Topology): Promise<string> {
@@ -296,7 +183,6 @@ async function createService(docker: Dockerode, topo: Topology, network: string,
       c.withCopyDirectoriesToContainer([{ source: src, target: f.target }]);
     }
   }
-  c.finish();
   emit({ service: spec.name, phase: 'starting', detail: spec.image });
   await c.start();
 }
@@ -325,7 +211,9 @@ async function reviveService(docker: Dockerode, network: string, spec: ServiceSp
  * stopped or paused, in dependency order. Throws InfrastructureError naming the
  * first service that failed and why.
  */
-export async function runTopology(docker: Dockerode, topo: Topology, emit: Emit): Promise<{ created: number; revived: number }> {
+export async function runTopology(connection: DockerConnection, topo: Topology, emit: Emit): Promise<{ created: number; revived: number }> {
+  const { docker } = connection;
+  await checkTestcontainersReaches(connection);
   for (const s of topo.services) emit({ service: s.name, phase: 'pending', detail: s.dependsOn.length ? `after ${s.dependsOn.join(', ')}` : undefined });
   for (const s of topo.skipped) emit({ service: s.name, phase: 'skipped', detail: s.reason });
 
@@ -387,10 +275,4 @@ class ServiceFailed extends Error {
   ) {
     super(`${service}: ${detail}`);
   }
-}
-
-/** Stack labels on the network tell another process which topology parameters were used. */
-export function networkLabels(net: Dockerode.NetworkInspectInfo): { stackId?: string; imageSet?: string; nodes?: number } {
-  const l = net.Labels ?? {};
-  return { stackId: l[LABEL_STACK], imageSet: l[LABEL_IMAGE_SET], nodes: l[LABEL_NODES] ? Number(l[LABEL_NODES]) : undefined };
 }

@@ -10,20 +10,20 @@ import { generateCredentials } from './credentials.js';
 import { connectDocker } from './docker.js';
 import { DockerFaultDriver } from './faults.js';
 import { imageFor, resolveImageSet, type ImageSetName } from './images.js';
-import { listStackContainers, listStackNetworks, listStackVolumes } from './containers.js';
+import { listStackContainers, listStackNetworks, listStackVolumes, networkLabels } from './containers.js';
 import { connectionUrls, type ConnectionUrls } from './addresses.js';
-import { healthyNow, networkLabels, runTopology, type Emit } from './runtime.js';
+import { healthyNow } from './health.js';
+import type { Emit } from './runtime.js';
 import { readStackRecord, removeStackRecord, writeStackRecord, type StackRecord } from './stack-record.js';
 import {
   DEFAULT_NODES,
-  DEFAULT_STACK_ID,
   LABEL_GROUP,
   LABEL_IMAGE_SET,
   LABEL_SERVICE,
   buildTopology,
   containerName,
   networkName,
-  validateStackId,
+  resolveStackId,
   type EndpointName,
   type Topology,
 } from './topology.js';
@@ -34,10 +34,6 @@ export interface StartStackOptions {
   nodes?: number;
   imageSet?: ImageSetName;
   onProgress?: (e: ProgressEvent) => void;
-}
-
-export function resolveStackId(id?: string): string {
-  return validateStackId(id ?? process.env.EVENTFLOW_STACK ?? DEFAULT_STACK_ID);
 }
 
 /** Endpoints reached with a connection URL (credentials inside) rather than plain HTTP. */
@@ -224,7 +220,10 @@ export async function startStack(opts: StartStackOptions = {}): Promise<StackHan
   const t0 = Date.now();
   const emit: Emit = (e) => opts.onProgress?.({ ...e, elapsedMs: Date.now() - t0 });
   const id = resolveStackId(opts.stackId);
-  const { docker } = await connectDocker();
+  const connection = await connectDocker();
+  const { docker } = connection;
+  // The Testcontainers runtime is loaded here only: status, logs, down and scenarios on a running stack never need it.
+  const { runTopology } = await import('./runtime.js');
 
   const existing = await loadStack(docker, id, false);
   if (existing) {
@@ -242,7 +241,7 @@ export async function startStack(opts: StartStackOptions = {}): Promise<StackHan
     }
     const broken = infos.filter((s) => !s.healthy || !s.connected).map((s) => `${s.name} (${s.state}${s.connected ? '' : ', disconnected'})`);
     emit({ service: 'stack', phase: 'info', detail: `stack "${id}" exists; bringing back ${broken.join(', ')}` });
-    await runTopology(docker, existing.topology, emit);
+    await runTopology(connection, existing.topology, emit);
     return new DockerStack(docker, existing.topology, existing.network, false, existing.credentials);
   }
 
@@ -255,7 +254,7 @@ export async function startStack(opts: StartStackOptions = {}): Promise<StackHan
   const net = networkName(id);
   writeStackRecord(recordOf(topo, net, credentials));
   try {
-    await runTopology(docker, topo, emit);
+    await runTopology(connection, topo, emit);
   } catch (error) {
     if (!process.env.EVENTFLOW_KEEP_ON_FAILURE) {
       emit({ service: 'stack', phase: 'info', detail: 'removing the partial stack (set EVENTFLOW_KEEP_ON_FAILURE=1 to keep it for inspection)' });

@@ -109,6 +109,11 @@ export function validateStackId(id: string): string {
   return id;
 }
 
+/** The stack to act on: `--stack`, else $EVENTFLOW_STACK, else "default". */
+export function resolveStackId(id?: string): string {
+  return validateStackId(id ?? process.env.EVENTFLOW_STACK ?? DEFAULT_STACK_ID);
+}
+
 export function buildTopology(opts: TopologyOptions): Topology {
   const stackId = validateStackId(opts.stackId ?? DEFAULT_STACK_ID);
   const nodes = opts.nodes ?? DEFAULT_NODES;
