@@ -1,5 +1,5 @@
 /** Bad input and no-Docker cases of the stack commands, each in a separate `eventflow` process. */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -78,5 +78,27 @@ describe('eventflow stack commands: bad input', () => {
     const r = await runCli(['status', '--stack', 'itest-nothing', '--json'], env);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ stack: 'itest-nothing', up: false });
+  });
+
+  it('starts lean: --help loads only the command definitions, status no Testcontainers', async () => {
+    // A module hook that lists the npm packages the process loaded (on stderr, at exit).
+    const hook = join(home, 'list-packages.mjs');
+    writeFileSync(
+      hook,
+      `import { registerHooks } from 'node:module';
+const seen = new Set();
+registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); const m = /node_modules\\/((@[^/]+\\/)?[^/]+)/.exec(r.url); if (m) seen.add(m[1]); return r; } });
+process.on('exit', () => process.stderr.write('packages: ' + [...seen].sort().join(' ') + '\\n'));
+`,
+    );
+    const loaded = async (args: string[]): Promise<string[]> => {
+      const r = await runCli(args, { ...env, NODE_OPTIONS: `--import=${hook}` });
+      expect(r.code, r.stderr).toBe(0);
+      return /packages: (.*)/.exec(r.stderr)?.[1]?.split(' ').filter(Boolean) ?? [];
+    };
+    expect(await loaded(['--help'])).toEqual(['chalk', 'commander']);
+    const status = await loaded(['status', '--stack', 'itest-nothing']);
+    expect(status).toContain('dockerode');
+    for (const heavy of ['testcontainers', 'undici', 'zod', 'fastify']) expect(status).not.toContain(heavy);
   });
 });

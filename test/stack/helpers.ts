@@ -37,17 +37,3 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 
     });
   });
 }
-
-/** Retry `fn` until it returns true or the bounded time is over; returns the last result. */
-export async function eventually(fn: () => Promise<boolean>, timeoutMs: number, everyMs = 1000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await fn()) return true;
-    } catch {
-      /* retry */
-    }
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}

@@ -13,7 +13,8 @@ import { connectDocker } from '../../cli/stack/docker.js';
 import { listStackContainers, listStackNetworks, listStackVolumes } from '../../cli/stack/containers.js';
 import { startStack, stopStack, type DockerStack } from '../../cli/stack/stack.js';
 import type { ProgressEvent, StackEndpoints } from '../../cli/stack/types.js';
-import { cliBuilt, eventually, runCli } from './helpers.js';
+import { until } from '../support/wait.js';
+import { cliBuilt, runCli } from './helpers.js';
 
 const home = mkdtempSync(join(tmpdir(), 'eventflow-stack-itest-'));
 process.env.EVENTFLOW_HOME = home;
@@ -78,13 +79,17 @@ describe('eventflow up: the full stack (offline images)', () => {
     const events = await get(`${ep.gateway}/events`);
     expect(events.status).toBe(200);
     expect(events.headers.get('x-eventflow-node')).toMatch(/^api-[123]$/);
-    const listed = await eventually(async () => {
-      const r = await get(`${ep.gateway}/health`);
-      const body = (await r.json()) as { nodes: { node: string; up: boolean }[] };
-      const up = new Set(body.nodes.filter((n) => n.up).map((n) => n.node.replace(/:\d+$/, '')));
-      return r.status === 200 && ['api-1', 'api-2', 'api-3'].every((n) => up.has(n));
-    }, 30_000);
-    expect(listed).toBe(true);
+    await until(
+      '/health listing api-1, api-2 and api-3 as up',
+      async () => {
+        const r = await get(`${ep.gateway}/health`);
+        const body = (await r.json()) as { nodes: { node: string; up: boolean }[] };
+        const up = new Set(body.nodes.filter((n) => n.up).map((n) => n.node.replace(/:\d+$/, '')));
+        return r.status === 200 && ['api-1', 'api-2', 'api-3'].every((n) => up.has(n));
+      },
+      30_000,
+      1000,
+    );
     const analytics = await get(`${ep.gateway}/analytics/health`);
     expect(analytics.status).toBe(200);
   });
@@ -101,12 +106,17 @@ describe('eventflow up: the full stack (offline images)', () => {
 
   it('has Prometheus scraping every target successfully', async () => {
     let last: { job: string; instance: string; health: string }[] = [];
-    const allUp = await eventually(async () => {
-      const r = await get(`${ep.prometheus}/api/v1/targets`);
-      const body = (await r.json()) as { data: { activeTargets: { labels: { job: string; instance: string }; health: string }[] } };
-      last = body.data.activeTargets.map((t) => ({ ...t.labels, health: t.health }));
-      return last.length === 7 && last.every((t) => t.health === 'up');
-    }, 60_000, 2000);
+    const allUp = await until(
+      'Prometheus scraping 7 targets, all up',
+      async () => {
+        const r = await get(`${ep.prometheus}/api/v1/targets`);
+        const body = (await r.json()) as { data: { activeTargets: { labels: { job: string; instance: string }; health: string }[] } };
+        last = body.data.activeTargets.map((t) => ({ ...t.labels, health: t.health }));
+        return last.length === 7 && last.every((t) => t.health === 'up');
+      },
+      60_000,
+      2000,
+    ).catch(() => false);
     expect(allUp, JSON.stringify(last)).toBe(true);
     expect(new Set(last.map((t) => t.job))).toEqual(new Set(['api', 'notifier', 'analytics', 'rabbitmq', 'prometheus']));
   });
@@ -146,7 +156,7 @@ describe('eventflow up: the full stack (offline images)', () => {
     expect(after === before || new URL(after).port !== new URL(before).port).toBe(true);
 
     await stack.faults.kill('api-2', 'SIGTERM');
-    expect(await eventually(async () => !(await stack.faults.isHealthy('api-2')), 20_000, 500)).toBe(true);
+    await until('api-2 unhealthy after SIGTERM', async () => !(await stack.faults.isHealthy('api-2')), 20_000, 500);
     await stack.faults.start('api-2');
     await stack.faults.waitHealthy!('api-2', 120_000);
   });
@@ -172,11 +182,12 @@ describe('eventflow up: the full stack (offline images)', () => {
     await stack.faults.reconnect('api-1');
     await stack.faults.reconnect('api-1'); // idempotent
     expect((await stack.services()).find((s) => s.name === 'api-1')?.connected).toBe(true);
-    const seen = await eventually(async () => {
-      const r = await get(`${ep.gateway}/events`);
-      return r.headers.get('x-eventflow-node') === 'api-1';
-    }, 30_000, 200);
-    expect(seen).toBe(true);
+    await until(
+      'the gateway routing to api-1 again',
+      async () => (await get(`${ep.gateway}/events`)).headers.get('x-eventflow-node') === 'api-1',
+      30_000,
+      200,
+    );
   });
 
   it('stop → restart', async () => {

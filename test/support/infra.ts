@@ -18,7 +18,7 @@ import { Network, Wait, type StartedNetwork } from 'testcontainers';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { imageFor, resolveImageSet } from '../../cli/stack/images.js';
-import { sleep } from './wait.js';
+import { until } from './wait.js';
 
 export type InfraService = 'postgres' | 'redis' | 'rabbitmq';
 
@@ -40,6 +40,7 @@ export interface Infra {
 }
 
 const secret = (): string => randomBytes(12).toString('hex');
+const EXEC_BOUND_MS = 5000;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -129,11 +130,12 @@ export async function startInfra(opts: { label?: string } = {}): Promise<Infra> 
   async function exec(service: InfraService, cmd: string[]): Promise<void> {
     const e = await c(service).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, User: 'root' });
     const stream = await e.start({ hijack: true, stdin: false });
+    // Until the command's output ends, at most EXEC_BOUND_MS (kill -STOP/-CONT return at once).
     await new Promise<void>((resolve) => {
       stream.on('end', () => resolve());
       stream.on('error', () => resolve());
       stream.resume();
-      setTimeout(resolve, 5000).unref();
+      setTimeout(resolve, EXEC_BOUND_MS).unref();
     });
   }
 
@@ -207,12 +209,7 @@ export async function startInfra(opts: { label?: string } = {}): Promise<Infra> 
       await infra.waitReady(service);
     },
     async waitReady(service, timeoutMs = 60_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
-        if (await ready(service)) return;
-        await sleep(200);
-      }
-      throw new Error(`${service} not ready within ${timeoutMs} ms`);
+      await until(`${service} to accept work`, () => ready(service), timeoutMs, 200);
     },
     async close() {
       for (const s of ['postgres', 'redis', 'rabbitmq'] as const) {
