@@ -8,7 +8,7 @@ import { serveReports, type ReportServer } from './serve.js';
 const root = mkdtempSync(join(tmpdir(), 'ef-serve-'));
 let served: ReportServer;
 const get = async (path: string) => {
-  const res = await request(`http://127.0.0.1:${served.port}`, { path, method: 'GET' });
+  const res = await request(`http://127.0.0.1:${served.port}${path}`);
   return { status: res.statusCode, type: res.headers['content-type'], body: await res.body.text() };
 };
 

@@ -4,7 +4,7 @@
  */
 import type { Check, FaultWindow, Op, Timings } from '../../reports/model.js';
 import { findingsOf, INVARIANT_RULES, type CheckerResult } from './checker.js';
-import { INVARIANTS, parseDuration, type Invariant, type ScenarioFile } from './format.js';
+import { INVARIANTS, parseDuration, type Invariant, type ScenarioFile, type ThresholdDef } from './format.js';
 import { percentile, phaseStats, round, selectOps } from './stats.js';
 
 /** At most this many keys/events are named in a check's message. */
@@ -64,59 +64,78 @@ export function expectationChecks(s: ScenarioFile, history: readonly Op[]): Chec
   });
 }
 
-export function thresholdChecks(s: ScenarioFile, history: readonly Op[], windows: readonly FaultWindow[], timings: Pick<Timings, 'timeToDetectMs' | 'timeToRecoverMs' | 'drainMs'>): Check[] {
+type ThresholdMetric = ThresholdDef['metric'];
+type RunTimings = Pick<Timings, 'timeToDetectMs' | 'timeToRecoverMs' | 'drainMs'>;
+interface Measurement {
+  name: string;
+  value?: number;
+  note: string;
+  /** Nothing to measure in this phase: the threshold holds vacuously. */
+  vacuous?: boolean;
+}
+interface ThresholdInput {
+  t: ThresholdDef;
+  max: number;
+  /** "during, purchases" */
+  scope: string;
+  select(): Op[];
+  timings: RunTimings;
+}
+
+const rate = (metric: 'error-rate' | 'unknown-rate') => ({
+  ratio: true,
+  measure({ max, scope, select }: ThresholdInput): Measurement {
+    const st = phaseStats(select());
+    const name = `${metric} (${scope}) <= ${max}`;
+    if (!st.count) return { name, note: 'no requests in this phase', vacuous: true };
+    return { name, value: metric === 'error-rate' ? st.errorRate : st.unknownRate, note: `${st.fail} failed + ${st.unknown} unknown of ${st.count}` };
+  },
+});
+const timing = (label: string, pick: (t: RunTimings) => number | undefined, missing: string) => ({
+  ratio: false,
+  measure({ max, timings }: ThresholdInput): Measurement {
+    const value = pick(timings);
+    return { name: `${label} <= ${max} ms`, value, note: value === undefined ? missing : '' };
+  },
+});
+
+/** A threshold metric is an entry: how to measure it, and whether it is a ratio (0..1) or milliseconds. */
+const METRICS: Record<ThresholdMetric, { ratio: boolean; measure(input: ThresholdInput): Measurement }> = {
+  'error-rate': rate('error-rate'),
+  'unknown-rate': rate('unknown-rate'),
+  latency: {
+    ratio: false,
+    measure({ t, max, scope, select }) {
+      const lat = select().map((o) => o.latencyMs).sort((a, b) => a - b);
+      const name = `p${t.percentile} latency (${scope}) <= ${max} ms`;
+      if (!lat.length) return { name, note: 'no requests in this phase', vacuous: true };
+      return { name, value: round(percentile(lat, t.percentile as number)), note: `${lat.length} requests` };
+    },
+  },
+  'time-to-detect': timing('time to detect', (t) => t.timeToDetectMs, 'no degraded answer after a fault'),
+  'time-to-recover': timing('time to recover', (t) => t.timeToRecoverMs, 'no normal answer after a heal'),
+  'drain-time': timing('backlog drain time', (t) => t.drainMs, 'no backlog-drained wait completed'),
+};
+
+export function thresholdChecks(s: ScenarioFile, history: readonly Op[], windows: readonly FaultWindow[], timings: RunTimings): Check[] {
   return (s.verify?.thresholds ?? []).map((t, i) => {
     const phase = t.phase ?? 'all';
     const kind = t.kind ?? 'any';
-    const isRate = t.metric === 'error-rate' || t.metric === 'unknown-rate';
-    const max = isRate ? Number(t.max) : parseDuration(t.max as number | string, 0);
+    const metric = METRICS[t.metric];
+    const max = metric.ratio ? Number(t.max) : parseDuration(t.max as number | string, 0);
     const scope = `${phase}${kind !== 'any' ? `, ${kind}s` : ''}`;
-    let value: number | undefined;
-    let name: string;
-    let note = '';
-    switch (t.metric) {
-      case 'error-rate':
-      case 'unknown-rate': {
-        const st = phaseStats(selectOps(history, windows, phase, kind));
-        value = st.count ? (t.metric === 'error-rate' ? st.errorRate : st.unknownRate) : undefined;
-        name = `${t.metric} (${scope}) <= ${max}`;
-        note = st.count ? `${st.fail} failed + ${st.unknown} unknown of ${st.count}` : 'no requests in this phase';
-        if (!st.count) return { id: `threshold.${i + 1}`, name, category: 'threshold' as const, passed: true, limit: max, message: note };
-        break;
-      }
-      case 'latency': {
-        const lat = selectOps(history, windows, phase, kind).map((o) => o.latencyMs).sort((a, b) => a - b);
-        value = round(percentile(lat, t.percentile as number));
-        name = `p${t.percentile} latency (${scope}) <= ${max} ms`;
-        note = lat.length ? `${lat.length} requests` : 'no requests in this phase';
-        if (!lat.length) return { id: `threshold.${i + 1}`, name, category: 'threshold' as const, passed: true, limit: max, message: note };
-        break;
-      }
-      case 'time-to-detect':
-        value = timings.timeToDetectMs;
-        name = `time to detect <= ${max} ms`;
-        note = value === undefined ? 'no degraded answer after a fault' : '';
-        break;
-      case 'time-to-recover':
-        value = timings.timeToRecoverMs;
-        name = `time to recover <= ${max} ms`;
-        note = value === undefined ? 'no normal answer after a heal' : '';
-        break;
-      case 'drain-time':
-        value = timings.drainMs;
-        name = `backlog drain time <= ${max} ms`;
-        note = value === undefined ? 'no backlog-drained wait completed' : '';
-        break;
-    }
-    const passed = value !== undefined && value <= max;
+    const m = metric.measure({ t, max, scope, select: () => selectOps(history, windows, phase, kind), timings });
+    const id = `threshold.${i + 1}`;
+    if (m.vacuous) return { id, name: m.name, category: 'threshold' as const, passed: true, limit: max, message: m.note };
+    const shown = m.value === undefined ? 'not measured' : metric.ratio ? `${(m.value * 100).toFixed(2)} %` : `${m.value} ms`;
     return {
-      id: `threshold.${i + 1}`,
-      name,
+      id,
+      name: m.name,
       category: 'threshold' as const,
-      passed,
-      value,
+      passed: m.value !== undefined && m.value <= max,
+      value: m.value,
       limit: max,
-      message: `${value === undefined ? 'not measured' : isRate ? `${(value * 100).toFixed(2)} %` : `${value} ms`}${note ? ` (${note})` : ''}`,
+      message: `${shown}${m.note ? ` (${m.note})` : ''}`,
     };
   });
 }
