@@ -6,7 +6,7 @@ import { percentile, round } from '../stats.js';
 import type { StepKindModule } from '../steps.js';
 import { nowMs, runLoad, type LoadPlan } from '../traffic.js';
 
-export function loadPlan(id: string, l: LoadStepDef['load']): LoadPlan {
+function loadPlan(id: string, l: LoadStepDef['load']): LoadPlan {
   return {
     stepId: id,
     purchases: l.purchases ?? 0,
