@@ -15,7 +15,7 @@ import { execa } from 'execa';
 import pg from 'pg';
 import { openStack } from '../cli/stack/stack.js';
 import { fileURLToPath } from 'node:url';
-import type { RunReport, WallPhases } from '../cli/scenario/report-model.js';
+import type { RunReport, WallPhases } from '../reports/model.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TARGET_MS = 10_000;

@@ -1,7 +1,7 @@
 /** Write one run's three reports into <runsDir>/<run-id>/ and refresh <runsDir>/index.html. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunReport } from '../cli/scenario/report-model.js';
+import type { RunReport } from './model.js';
 import { renderHtml } from './writers/html.js';
 import { renderJson } from './writers/json.js';
 import { renderJunit } from './writers/junit.js';

@@ -1,9 +1,7 @@
 /** `eventflow scenario <name|file>`, `eventflow scenarios list|validate`, `eventflow report [run]`. */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import chalk from 'chalk';
-import { createServer } from 'node:http';
-import { createReadStream, existsSync, statSync } from 'node:fs';
-import { extname, join, relative, resolve, sep } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
 import { EventflowError, InfrastructureError, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
@@ -15,6 +13,7 @@ import type { ValidationResult } from '../scenario/validate.js';
 import { MAX_NODES } from '../stack/topology.js';
 import type { ProgressEvent, StackHandle } from '../stack/types.js';
 import { DEFAULT_RUNS_DIR, writeRunReports, writeRunsIndex } from '../../reports/write.js';
+import { serveReports } from '../../reports/serve.js';
 import { listRuns } from '../../reports/writers/runs-index.js';
 
 function parseCount(value: string): number {
@@ -131,7 +130,11 @@ Examples:
           out(chalk.dim(`stack up in ${((Date.now() - started) / 1000).toFixed(1)}s`));
         }
         out(chalk.bold(`scenario ${validated.scenario.name}`) + chalk.dim(` (${relative(process.cwd(), file) || file}) — ${Object.entries(validated.params).map(([k, v]) => `${k}=${v}`).join(' ')}`));
-        const { runScenario } = await import('../scenario/engine.js');
+        const [{ runScenario }, { consoleLog }, { captureSeries }] = await Promise.all([
+          import('../scenario/engine.js'),
+          import('../scenario/console-log.js'),
+          import('../scenario/metrics-capture.js'),
+        ]);
         const report = await runScenario({
           scenario: validated.scenario,
           params: validated.params,
@@ -140,9 +143,9 @@ Examples:
           stack,
           ephemeral,
           signal: controller.signal,
-          log: out,
+          listeners: [consoleLog(out)],
           hooks: testHooks(),
-          captureMetrics: opts.metrics ? undefined : false,
+          captureMetrics: opts.metrics ? captureSeries : false,
         });
         const written = await writeRunReports(report, opts.reportDir);
         for (const w of report.warnings) out(chalk.yellow(`warning: ${w}`));
@@ -228,33 +231,15 @@ Examples:
         process.stdout.write(`${join(root, decodeURIComponent(page))}\n`);
         return;
       }
-      const server = createServer((req, res) => {
-        const url = new URL(req.url ?? '/', 'http://localhost');
-        let path = decodeURIComponent(url.pathname);
-        if (path.endsWith('/')) path += 'index.html';
-        const full = resolve(root, `.${path}`);
-        if (full !== root && !full.startsWith(root + sep)) {
-          res.writeHead(403).end('forbidden');
-          return;
-        }
-        if (!existsSync(full) || !statSync(full).isFile()) {
-          res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-          return;
-        }
-        const types: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.json': 'application/json', '.xml': 'application/xml' };
-        res.writeHead(200, { 'content-type': types[extname(full)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
-        createReadStream(full).pipe(res);
-      });
-      await new Promise<void>((ok, fail) => server.once('error', fail).listen(opts.port, '127.0.0.1', ok));
-      const addr = server.address();
-      const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : opts.port}/${page}`;
+      const served = await serveReports(root, opts.port);
+      const url = `http://127.0.0.1:${served.port}/${page}`;
       process.stdout.write(`serving ${root} — ${url}\n(Ctrl-C to stop)\n`);
       if (opts.open) {
         const cmd = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
         spawn(cmd, [url], { stdio: 'ignore', detached: true }).on('error', () => process.stderr.write(`could not run ${cmd}; open ${url} yourself\n`)).unref();
       }
       await new Promise<void>((done) => {
-        const stop = () => server.close(() => done());
+        const stop = () => void served.close().then(done);
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });

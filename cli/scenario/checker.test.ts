@@ -22,24 +22,38 @@ describe('checker on synthetic histories', () => {
     expect(r.lost).toMatchObject({ count: 1, keys: [], orderIdMismatch: [`${PREFIX}1`] });
   });
 
-  it('finds a duplicate by key and by order id', () => {
+  it('one key answered with two different order ids: the database holds one, the acknowledged other is lost', () => {
+    // A retry with the same Idempotency-Key answered with a new order id (A, then B); the row for the key has id B.
+    const first = purchase(1, { orderId: 'aaaaaaaa-0000-4000-8000-000000000001' });
+    const retry = purchase(1, { orderId: 'bbbbbbbb-0000-4000-8000-000000000001', invokeMs: first.invokeMs + 500, completeMs: first.completeMs + 500 });
+    const r = checkHistory([first, retry], { orders: [rowFor(retry)], events: EVENTS }, PREFIX);
+    expect(r.lost).toEqual({ count: 1, keys: [], orderIdMismatch: [`${PREFIX}1`] });
+    expect(r.persisted).toBe(1);
+    expect(r.duplicated.count).toBe(0);
+  });
+
+  it('two different purchases acknowledged with the same order id: one order stands for two purchases (duplicated)', () => {
+    const same = [purchase(1), purchase(2, { orderId: purchase(1).orderId })];
+    const byId = checkHistory(same, { orders: [rowFor(same[0]!)], events: EVENTS }, PREFIX);
+    expect(byId.duplicated).toEqual({ count: 1, keys: [], orderIds: [same[0]!.orderId] });
+  });
+
+  it('defence in depth, a state the schema forbids (UNIQUE idempotency_key): two rows for one key would still count as duplicated', () => {
     const h = [purchase(1), purchase(2)];
     const byKey = checkHistory(h, { orders: [rowFor(h[0]!), rowFor(h[0]!, { id: 'other-id' }), rowFor(h[1]!)], events: EVENTS }, PREFIX);
     expect(byKey.duplicated.count).toBe(1);
     expect(byKey.duplicated.keys).toEqual([`${PREFIX}1`]);
-    // two different purchases acknowledged with the same order id
-    const same = [purchase(1), purchase(2, { orderId: purchase(1).orderId })];
-    const byId = checkHistory(same, { orders: [rowFor(same[0]!)], events: EVENTS }, PREFIX);
-    expect(byId.duplicated.orderIds).toEqual([same[0]!.orderId]);
-    expect(byId.duplicated.count).toBeGreaterThanOrEqual(1);
   });
 
-  it('finds an oversell: negative remaining, or more confirmed than the capacity', () => {
-    const h = [purchase(1)];
-    const rows = [rowFor(h[0]!)];
-    expect(checkHistory(h, { orders: rows, events: [{ id: 4, capacity: 5, remaining: -1, confirmedQuantity: 6 }] }, PREFIX).oversold.count).toBe(1);
-    expect(checkHistory(h, { orders: rows, events: [{ id: 4, capacity: 5, remaining: 0, confirmedQuantity: 7 }] }, PREFIX).oversold.events[0]!.id).toBe(4);
-    expect(checkHistory(h, { orders: rows, events: [{ id: 4, capacity: 5, remaining: 0, confirmedQuantity: 5 }] }, PREFIX).oversold.count).toBe(0);
+  it('finds an oversell the schema allows: a lost decrement leaves more CONFIRMED orders than the capacity while remaining stays >= 0', () => {
+    // Event 4 has 5 seats; 6 orders are CONFIRMED but only 5 decrements happened (remaining 0, never negative: CHECK remaining >= 0).
+    const h = [1, 2, 3, 4, 5, 6].map((n) => purchase(n, { eventId: 4 }));
+    const rows = h.map((o) => rowFor(o));
+    const r = checkHistory(h, { orders: rows, events: [{ id: 4, capacity: 5, remaining: 0, confirmedQuantity: 6 }] }, PREFIX);
+    expect(r.oversold).toEqual({ count: 1, events: [{ id: 4, capacity: 5, remaining: 0, confirmedQuantity: 6 }] });
+    expect(r.lost.count).toBe(0);
+    // Every decrement applied: sold out exactly, not oversold.
+    expect(checkHistory(h.slice(0, 5), { orders: rows.slice(0, 5), events: [{ id: 4, capacity: 5, remaining: 0, confirmedQuantity: 5 }] }, PREFIX).oversold.count).toBe(0);
   });
 
   it('reports unknown outcomes as recovered or not — never as lost', () => {

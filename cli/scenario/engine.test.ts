@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { FaultDriver, ServiceGroup, StackHandle } from '../stack/types.js';
 import { runScenario } from './engine.js';
 import type { FinalState } from './checker.js';
-import type { SystemState } from './state.js';
+import type { SystemState } from './final-state.js';
 import { validateScenarioFile, validateScenarioSource } from './validate.js';
 import { resolveScenarioRef } from './catalog.js';
 import { defaultTopologyNames } from './topology-names.js';

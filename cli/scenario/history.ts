@@ -3,41 +3,9 @@
  * with its invoke and completion times and what came back. The checker and
  * the reports read only this and the final database state.
  */
-export type Outcome = 'ok' | 'fail' | 'unknown';
-export type OpKind = 'purchase' | 'read';
+import type { HistorySummary, Op, OpKind } from '../../reports/model.js';
 
-export interface Op {
-  /** Sequential within a run. */
-  id: number;
-  kind: OpKind;
-  /** The id of the load step that issued it. */
-  step: string;
-  method: 'GET' | 'POST';
-  path: string;
-  /** Purchases: the Idempotency-Key sent (`<runId>-<n>`). */
-  key?: string;
-  eventId?: number;
-  quantity?: number;
-  /** Epoch milliseconds (fractional). */
-  invokeMs: number;
-  completeMs: number;
-  latencyMs: number;
-  /** ok: a definite success; fail: a definite failure (nothing happened); unknown: it may or may not have happened. */
-  outcome: Outcome;
-  httpStatus?: number;
-  /** The response's `status` field (CONFIRMED, ACCEPTED_ASYNC) or its `error` field (UNAVAILABLE, SOLD_OUT…). */
-  status?: string;
-  /** `x-eventflow-node` of the answer. */
-  node?: string;
-  orderId?: string;
-  /** Reads: where the answer came from and whether it is stale. */
-  source?: string;
-  stale?: boolean;
-  /** Answered by a degraded path (202, 503, stale read, error…) rather than the normal one. */
-  degraded: boolean;
-  /** Network error / timeout text. */
-  error?: string;
-}
+export type { HistorySummary, Op, OpKind, Outcome } from '../../reports/model.js';
 
 /** Classify a completed HTTP exchange. */
 export function classifyResponse(
@@ -72,16 +40,6 @@ export function classifyError(error: unknown): Pick<Op, 'outcome' | 'error' | 'd
   // Refused before anything was sent: definitely not applied.
   const definite = code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
   return { outcome: definite ? 'fail' : 'unknown', error: text, degraded: true };
-}
-
-export interface HistorySummary {
-  total: number;
-  purchases: number;
-  reads: number;
-  byOutcome: Record<Outcome, number>;
-  byStatus: Record<string, number>;
-  byNode: Record<string, number>;
-  acknowledged: number;
 }
 
 export function summarize(history: readonly Op[]): HistorySummary {

@@ -9,7 +9,9 @@
  */
 import { parse } from 'yaml';
 
-export type MetricsSeries = Record<string, { labels: Record<string, string>; points: [number, number][] }[]>;
+import type { MetricsSeries } from '../../reports/model.js';
+
+export type { MetricsSeries };
 
 export interface KeySeries {
   key: string;

@@ -1,5 +1,7 @@
 /** Percentiles, phases (before / during a fault / after) and recovery timings over a history. */
-import type { Op, OpKind } from './history.js';
+import type { FaultWindow, KindFilter, Op, PhaseFilter, PhaseName, PhaseStats, PhaseTable, Timings } from '../../reports/model.js';
+
+export type { FaultWindow, KindFilter, PhaseFilter, PhaseName, PhaseStats, PhaseTable, Timings } from '../../reports/model.js';
 
 /** Linear interpolation between closest ranks (numpy's default). `sorted` ascending. */
 export function percentile(sorted: readonly number[], p: number): number | undefined {
@@ -14,36 +16,12 @@ export function percentile(sorted: readonly number[], p: number): number | undef
   return a + (b - a) * (rank - lo);
 }
 
-export interface FaultWindow {
-  service: string;
-  action: string;
-  /** When the breaking action completed. */
-  startMs: number;
-  /** When the healing action completed; undefined = never healed during the steps (rollback did). */
-  endMs?: number;
-  healedBy?: string;
-}
-
-export type PhaseName = 'before' | 'during' | 'after';
-
 export function phaseOf(op: Pick<Op, 'invokeMs'>, windows: readonly FaultWindow[]): PhaseName {
   if (windows.length === 0) return 'before';
   const first = Math.min(...windows.map((w) => w.startMs));
   if (op.invokeMs < first) return 'before';
   if (windows.some((w) => op.invokeMs >= w.startMs && (w.endMs === undefined || op.invokeMs < w.endMs))) return 'during';
   return 'after';
-}
-
-export interface PhaseStats {
-  count: number;
-  ok: number;
-  fail: number;
-  unknown: number;
-  degraded: number;
-  /** (fail + unknown) / count; 0 when empty. */
-  errorRate: number;
-  unknownRate: number;
-  latency: { p50?: number; p90?: number; p95?: number; p99?: number; max?: number; mean?: number };
 }
 
 export function phaseStats(ops: readonly Op[]): PhaseStats {
@@ -70,14 +48,9 @@ export function phaseStats(ops: readonly Op[]): PhaseStats {
   };
 }
 
-export type KindFilter = OpKind | 'any';
-export type PhaseFilter = PhaseName | 'all';
-
 export function selectOps(history: readonly Op[], windows: readonly FaultWindow[], phase: PhaseFilter, kind: KindFilter): Op[] {
   return history.filter((o) => (kind === 'any' || o.kind === kind) && (phase === 'all' || phaseOf(o, windows) === phase));
 }
-
-export type PhaseTable = Record<PhaseFilter, Record<KindFilter, PhaseStats>>;
 
 export function phaseTable(history: readonly Op[], windows: readonly FaultWindow[]): PhaseTable {
   const phases: PhaseFilter[] = ['before', 'during', 'after', 'all'];
@@ -85,16 +58,6 @@ export function phaseTable(history: readonly Op[], windows: readonly FaultWindow
   return Object.fromEntries(
     phases.map((p) => [p, Object.fromEntries(kinds.map((k) => [k, phaseStats(selectOps(history, windows, p, k))]))]),
   ) as PhaseTable;
-}
-
-export interface Timings {
-  /** Fault start → first answer from a degraded path (request invoked after the fault). */
-  timeToDetectMs?: number;
-  /** Heal → first normal answer (request invoked after the heal). */
-  timeToRecoverMs?: number;
-  /** Heal → backlog drained (set by the engine from its wait step). */
-  drainMs?: number;
-  perWindow: { service: string; action: string; detectMs?: number; recoverMs?: number }[];
 }
 
 export function computeTimings(history: readonly Op[], windows: readonly FaultWindow[]): Timings {

@@ -9,7 +9,6 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type
 
 import {
   DURATION_RE,
-  PARAM_REF_RE,
   ScenarioSchema,
   STEP_KINDS,
   stepKindOf,
@@ -17,6 +16,7 @@ import {
   type ScenarioFile,
   type TargetDef,
 } from './format.js';
+import { checkParamValue, coerceParam, describeValue as describe, interpolate, type ParamValue, type Path } from './parameters.js';
 import { defaultTopologyNames, isGroup, type TopologyNames } from './topology-names.js';
 
 export interface Diagnostic {
@@ -30,7 +30,8 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${d.file}:${d.line}:${d.col}: ${d.message}`;
 }
 
-export type ParamValue = number | string | boolean;
+export type { ParamValue } from '../../reports/model.js';
+export { coerceParam, interpolate } from './parameters.js';
 
 export interface ValidateOptions {
   /** Raw overrides from the CLI (`--set k=v`, `--purchases N`): parsed by the parameter's type. */
@@ -41,8 +42,6 @@ export interface ValidateOptions {
 export type ValidationResult =
   | { ok: true; scenario: ScenarioFile; params: Record<string, ParamValue>; source: string; file: string }
   | { ok: false; errors: Diagnostic[] };
-
-type Path = (string | number)[];
 
 export async function validateScenarioFile(file: string, options: ValidateOptions = {}): Promise<ValidationResult> {
   let source: string;
@@ -141,84 +140,6 @@ export function validateScenarioSource(source: string, file: string, options: Va
   semanticChecks(parsed.data, options.topology ?? defaultTopologyNames(), atPath);
   if (errors.length > 0) return { ok: false, errors: sortDiagnostics(errors) };
   return { ok: true, scenario: parsed.data, params, source, file };
-}
-
-// ---------------------------------------------------------------- parameters
-
-function checkParamValue(type: ParamType, value: unknown, min: unknown, max: unknown): string | undefined {
-  switch (type) {
-    case 'integer':
-      if (typeof value !== 'number' || !Number.isInteger(value)) return `expected an integer, got ${describe(value)}`;
-      break;
-    case 'number':
-      if (typeof value !== 'number' || !Number.isFinite(value)) return `expected a number, got ${describe(value)}`;
-      break;
-    case 'string':
-      if (typeof value !== 'string') return `expected a string, got ${describe(value)}`;
-      break;
-    case 'boolean':
-      if (typeof value !== 'boolean') return `expected true or false, got ${describe(value)}`;
-      break;
-    case 'duration':
-      if (!(typeof value === 'number' && value >= 0) && !(typeof value === 'string' && DURATION_RE.test(value))) return `expected a duration like 500ms, 10s or 2m, got ${describe(value)}`;
-      break;
-  }
-  if (typeof value === 'number') {
-    if (typeof min === 'number' && value < min) return `must be >= ${min} (got ${value})`;
-    if (typeof max === 'number' && value > max) return `must be <= ${max} (got ${value})`;
-  }
-  return undefined;
-}
-
-export function coerceParam(type: ParamType, text: string): ParamValue | undefined {
-  switch (type) {
-    case 'integer':
-      return /^-?\d+$/.test(text.trim()) ? Number(text) : undefined;
-    case 'number':
-      return text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : undefined;
-    case 'boolean':
-      return text === 'true' ? true : text === 'false' ? false : undefined;
-    case 'duration':
-      return DURATION_RE.test(text) ? text : /^\d+$/.test(text) ? Number(text) : undefined;
-    case 'string':
-      return text;
-  }
-}
-
-/** Replace `${name}` references; a whole-value reference keeps the parameter's type. */
-export function interpolate(
-  value: unknown,
-  path: Path,
-  report: (path: Path, message: string) => void,
-  params: Record<string, ParamValue>,
-  declared: Record<string, ParamType> = {},
-): unknown {
-  if (path.length === 1 && path[0] === 'parameters') return value;
-  if (typeof value === 'string') {
-    const whole = PARAM_REF_RE.exec(value);
-    if (whole) {
-      const name = whole[1]!;
-      if (name in params) return params[name];
-      report(path, unknownParamMessage(name, declared, params));
-      return value;
-    }
-    return value.replace(/\$\{([^}]*)\}/g, (match, name: string) => {
-      if (name in params) return String(params[name]);
-      report(path, unknownParamMessage(name, declared, params));
-      return match;
-    });
-  }
-  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, [...path, i], report, params, declared));
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, [...path, k], report, params, declared)]));
-  }
-  return value;
-}
-
-function unknownParamMessage(name: string, declared: Record<string, ParamType>, params: Record<string, ParamValue>): string {
-  if (name in declared && !(name in params)) return `parameter "${name}" has an invalid default`;
-  const known = Object.keys(params);
-  return `unknown parameter "\${${name}}" (declared: ${known.length ? known.join(', ') : 'none'})`;
 }
 
 // ---------------------------------------------------------------- zod issues → messages
@@ -430,15 +351,6 @@ function fieldName(path: Path): string {
   const named = [...path].reverse().find((p) => typeof p === 'string');
   const idx = path.length && typeof path[path.length - 1] === 'number' ? `[${path[path.length - 1]}]` : '';
   return `${named ?? 'document'}${idx}`;
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return JSON.stringify(value);
-  return `${typeof value} ${String(value)}`;
 }
 
 function article(word: string): string {

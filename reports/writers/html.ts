@@ -3,9 +3,7 @@
  * inline JS for hover details; no network). Drawn on the server side so that
  * it reads the same with scripts off.
  */
-import type { Op } from '../../cli/scenario/history.js';
-import type { Check, MetricsSeries, RunReport } from '../../cli/scenario/report-model.js';
-import type { PhaseStats } from '../../cli/scenario/stats.js';
+import type { Check, MetricsSeries, Op, PhaseStats, RunReport } from '../model.js';
 
 export function esc(value: unknown): string {
   return String(value ?? '')

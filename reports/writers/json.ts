@@ -1,4 +1,4 @@
-import type { RunReport } from '../../cli/scenario/report-model.js';
+import type { RunReport } from '../model.js';
 
 /** report.json: the whole record, stable key order, 2-space indent. */
 export function renderJson(report: RunReport): string {

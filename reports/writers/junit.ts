@@ -3,7 +3,7 @@
  * expectations, thresholds, steps), in the de-facto JUnit schema that CI
  * consumers (GitHub Actions reporters, GitLab, Jenkins) read.
  */
-import type { RunReport } from '../../cli/scenario/report-model.js';
+import type { RunReport } from '../model.js';
 
 /** Escape for XML text and attribute values; drop characters XML 1.0 forbids. */
 export function xmlEscape(value: unknown): string {

@@ -1,7 +1,7 @@
 /** reports/runs/index.html: every run under the reports directory, newest first. */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunReport } from '../../cli/scenario/report-model.js';
+import type { RunReport } from '../model.js';
 import { esc } from './html.js';
 
 export interface RunListing {

@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RunReport } from '../../cli/scenario/report-model.js';
+import type { RunReport } from '../../reports/model.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const STACK = process.env.EVENTFLOW_SCENARIO_E2E_STACK ?? 'e2e-scenario';

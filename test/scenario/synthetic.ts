@@ -1,9 +1,9 @@
 /** Synthetic histories, states and reports for unit tests of the checker and the writers. */
 import type { EventRow, OrderRow } from '../../cli/scenario/checker.js';
 import type { Op } from '../../cli/scenario/history.js';
-import type { RunReport } from '../../cli/scenario/report-model.js';
+import type { RunReport } from '../../reports/model.js';
 import { checkHistory } from '../../cli/scenario/checker.js';
-import { invariantChecks } from '../../cli/scenario/engine.js';
+import { invariantChecks } from '../../cli/scenario/verify.js';
 import { summarize } from '../../cli/scenario/history.js';
 import { computeTimings, phaseTable, type FaultWindow } from '../../cli/scenario/stats.js';
 import { ScenarioSchema } from '../../cli/scenario/format.js';

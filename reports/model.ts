@@ -1,0 +1,221 @@
+/**
+ * The run record: everything report.json holds; junit.xml and index.html are
+ * views of it. The report owns these types: the toolkit (cli/) fills them in,
+ * nothing here depends on cli/.
+ */
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+export type Verdict = 'pass' | 'fail' | 'error' | 'interrupted';
+
+/** A scenario parameter's value after interpolation. */
+export type ParamValue = number | string | boolean;
+
+// ------------------------------------------------------------ the history (Jepsen style)
+
+export type Outcome = 'ok' | 'fail' | 'unknown';
+export type OpKind = 'purchase' | 'read';
+
+/** One request the traffic generator made, with its invoke and completion times and what came back. */
+export interface Op {
+  /** Sequential within a run. */
+  id: number;
+  kind: OpKind;
+  /** The id of the load step that issued it. */
+  step: string;
+  method: 'GET' | 'POST';
+  path: string;
+  /** Purchases: the Idempotency-Key sent (`<runId>-<n>`). */
+  key?: string;
+  eventId?: number;
+  quantity?: number;
+  /** Epoch milliseconds (fractional). */
+  invokeMs: number;
+  completeMs: number;
+  latencyMs: number;
+  /** ok: a definite success; fail: a definite failure (nothing happened); unknown: it may or may not have happened. */
+  outcome: Outcome;
+  httpStatus?: number;
+  /** The response's `status` field (CONFIRMED, ACCEPTED_ASYNC) or its `error` field (UNAVAILABLE, SOLD_OUT…). */
+  status?: string;
+  /** `x-eventflow-node` of the answer. */
+  node?: string;
+  orderId?: string;
+  /** Reads: where the answer came from and whether it is stale. */
+  source?: string;
+  stale?: boolean;
+  /** Answered by a degraded path (202, 503, stale read, error…) rather than the normal one. */
+  degraded: boolean;
+  /** Network error / timeout text. */
+  error?: string;
+}
+
+export interface HistorySummary {
+  total: number;
+  purchases: number;
+  reads: number;
+  byOutcome: Record<Outcome, number>;
+  byStatus: Record<string, number>;
+  byNode: Record<string, number>;
+  acknowledged: number;
+}
+
+// ------------------------------------------------------------ faults, phases, timings
+
+export interface FaultWindow {
+  service: string;
+  action: string;
+  /** When the breaking action completed. */
+  startMs: number;
+  /** When the healing action completed; undefined = never healed during the steps (rollback did). */
+  endMs?: number;
+  healedBy?: string;
+}
+
+export type PhaseName = 'before' | 'during' | 'after';
+export type KindFilter = OpKind | 'any';
+export type PhaseFilter = PhaseName | 'all';
+
+export interface PhaseStats {
+  count: number;
+  ok: number;
+  fail: number;
+  unknown: number;
+  degraded: number;
+  /** (fail + unknown) / count; 0 when empty. */
+  errorRate: number;
+  unknownRate: number;
+  latency: { p50?: number; p90?: number; p95?: number; p99?: number; max?: number; mean?: number };
+}
+
+export type PhaseTable = Record<PhaseFilter, Record<KindFilter, PhaseStats>>;
+
+export interface Timings {
+  /** Fault start → first answer from a degraded path (request invoked after the fault). */
+  timeToDetectMs?: number;
+  /** Heal → first normal answer (request invoked after the heal). */
+  timeToRecoverMs?: number;
+  /** Heal → backlog drained (set by the engine from its wait step). */
+  drainMs?: number;
+  perWindow: { service: string; action: string; detectMs?: number; recoverMs?: number }[];
+}
+
+// ------------------------------------------------------------ the checker's findings
+
+export interface CheckerResult {
+  prefix: string;
+  attempted: number;
+  acknowledged: number;
+  persisted: number;
+  lost: { count: number; keys: string[]; orderIdMismatch: string[] };
+  duplicated: { count: number; keys: string[]; orderIds: string[] };
+  oversold: { count: number; events: { id: number; capacity: number; remaining: number; confirmedQuantity: number }[] };
+  unexpected: { count: number; keys: string[] };
+  /** Definite failures (4xx, 503, refused) that were persisted anyway. */
+  failedButPersisted: { count: number; keys: string[] };
+  unknown: { count: number; recovered: number; notRecovered: number; recoveredKeys: string[]; notRecoveredKeys: string[] };
+  /** Acknowledged, then REJECTED by the notifier (e.g. sold out meanwhile): honest, not lost. */
+  rejectedAfterAck: number;
+}
+
+// ------------------------------------------------------------ steps, probes, checks
+
+export interface StepRecord {
+  index: number;
+  id: string;
+  kind: 'fault' | 'load' | 'wait' | 'await-load' | 'sleep' | 'rollback' | 'heal';
+  /** Human summary, e.g. "kill postgres", "5 purchases, concurrency 5". */
+  label: string;
+  section: 'steps' | 'rollback';
+  startMs: number;
+  endMs?: number;
+  durationMs?: number;
+  status: 'ok' | 'failed' | 'skipped' | 'running';
+  detail?: string;
+  error?: string;
+  /** Services a fault acted on (random targets resolved). */
+  services?: string[];
+}
+
+export interface ProbeResult {
+  name: string;
+  kind: string;
+  ok: boolean;
+  detail: string;
+  atMs: number;
+  durationMs: number;
+}
+
+export type CheckCategory = 'steady-state' | 'invariant' | 'expectation' | 'threshold' | 'step';
+
+export interface Check {
+  id: string;
+  name: string;
+  category: CheckCategory;
+  passed: boolean;
+  /** Measured value (count, ratio, ms). */
+  value?: number | string;
+  limit?: number | string;
+  message: string;
+}
+
+/** Time series captured from Prometheus after the run (optional). */
+export type MetricsSeries = Record<string, { labels: Record<string, string>; points: [number, number][] }[]>;
+
+export interface WallPhases {
+  setupMs: number;
+  faultMs: number;
+  purchasesMs: number;
+  recoveryMs: number;
+  drainMs: number;
+  checksMs: number;
+  rollbackMs: number;
+  totalMs: number;
+}
+
+/** A service of the stack as the report shows it. */
+export interface ReportService {
+  name: string;
+  group: string;
+  state: 'running' | 'paused' | 'exited' | 'missing';
+  healthy: boolean;
+}
+
+/** The scenario file as validated (the report keeps it verbatim; its shape is the scenario format's). */
+export type ScenarioDefinition = { readonly name: string; readonly description?: string } & Readonly<Record<string, unknown>>;
+
+export interface RunReport {
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  runId: string;
+  /** Idempotency keys of this run start with it. */
+  keyPrefix: string;
+  scenario: { name: string; description?: string; file: string; source: string; parameters: Record<string, ParamValue>; definition: ScenarioDefinition };
+  verdict: Verdict;
+  exitCode: number;
+  error?: string;
+  startedAt: string;
+  finishedAt: string;
+  startMs: number;
+  endMs: number;
+  durationMs: number;
+  environment: {
+    stackId: string;
+    ephemeral: boolean;
+    gateway: string;
+    node: string;
+    platform: string;
+    hostname: string;
+    eventflowVersion: string;
+    services?: ReportService[];
+  };
+  steps: StepRecord[];
+  probes: { before: ProbeResult[]; after: ProbeResult[] };
+  faultWindows: FaultWindow[];
+  history: { summary: HistorySummary; phases: PhaseTable; ops: Op[] };
+  timings: Timings;
+  checker?: CheckerResult;
+  checks: Check[];
+  wall: WallPhases;
+  warnings: string[];
+  metrics?: MetricsSeries;
+}
