@@ -12,10 +12,13 @@ export function isValidIdempotencyKey(key: string): boolean {
   return IDEMPOTENCY_KEY_RE.test(key);
 }
 
-/** The request's key, or a generated one when the header is absent. A present but invalid key is a 400. */
-export function resolveIdempotencyKey(header: string | string[] | undefined): { key: string; generated: boolean } {
+/**
+ * The request's key, or a generated one when the header is absent. A present but invalid key is a 400 (the
+ * route's schema already answers 422 for a key outside the pattern; this guards direct callers). Node joins a
+ * repeated header into one value ("a, b"), which fails the pattern: a repeated Idempotency-Key is a 422.
+ */
+export function resolveIdempotencyKey(header: string | undefined): { key: string; generated: boolean } {
   if (header === undefined) return { key: generateIdempotencyKey(), generated: true };
-  if (Array.isArray(header)) throw validationError('Idempotency-Key must be sent once', 'Idempotency-Key', 400);
   if (!isValidIdempotencyKey(header)) {
     throw validationError('Idempotency-Key must be 8..128 characters of [A-Za-z0-9_.:-]', 'Idempotency-Key', 400);
   }
