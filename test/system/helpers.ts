@@ -27,8 +27,8 @@ export async function startApi(infra: Infra, nodeId = 'api-1', extra: Record<str
   return svc;
 }
 
-export async function startNotifier(infra: Infra, hooks?: NotifierHooks): Promise<RunningNotifier> {
-  return createNotifierService(configFor('notifier', infra, 'notifier'), { log: silentLogger, ...(hooks ? { hooks } : {}) });
+export async function startNotifier(infra: Infra, hooks?: NotifierHooks, extra: Record<string, string> = {}): Promise<RunningNotifier> {
+  return createNotifierService(configFor('notifier', infra, 'notifier', extra), { log: silentLogger, ...(hooks ? { hooks } : {}) });
 }
 
 export async function startAnalytics(infra: Infra) {
