@@ -8,7 +8,7 @@
  *     (permission revoked), and dead letters can be listed and replayed.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../../system/api/app.js';
 import { listDeadLetters, replayDeadLetters } from '../../system/shared/dead-letters.js';
 import { DEAD_QUEUE, encodeMessage, MAX_ATTEMPTS, QUEUE, retryDelayMs } from '../../system/shared/message.js';
@@ -155,6 +155,8 @@ describe('suspect 3: a signed 503 means nothing was stored', () => {
       return r.length === 1 ? r : undefined;
     }, 60_000, 200);
     expect(res.statusCode, `a signed 503 says nothing was stored, yet order ${rows[0]?.id} exists: ${res.body}`).not.toBe(503);
+    expect(res.statusCode, res.body).toBe(504);
+    expect(res.json<{ error: string }>().error).toBe('OUTCOME_UNKNOWN');
     // a retry with the same key answers the stored order
     const retry = await post(api2, body('s3@example.com'), { 'idempotency-key': key });
     expect(retry.statusCode, retry.body).toBe(201);
@@ -168,11 +170,19 @@ describe('suspect 4: acknowledged purchases are never dropped', () => {
   let limitedApi: RunningService | undefined;
   let limitedNotifier: RunningNotifier | undefined;
 
+  let revoked = false;
+
+  afterEach(async () => {
+    // whatever the outcome, the next test starts with the privilege back
+    if (revoked) await sql(infra, `GRANT INSERT ON orders TO ${role}`);
+    revoked = false;
+  });
+
   afterAll(async () => {
     await Promise.allSettled([limitedApi?.close(), limitedNotifier?.close()]);
   });
 
-  it('INSERT on orders revoked from the services\' role: the acknowledged order waits (not dead-lettered) and persists once granted', async () => {
+  it('INSERT on orders revoked from the services\' role: the acknowledged order is kept through a whole retry schedule (not dead-lettered) and persists once granted', async () => {
     await sql(infra, `CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
     await sql(infra, `GRANT USAGE, CREATE ON SCHEMA public TO ${role}`);
     await sql(infra, `GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO ${role}`);
@@ -189,12 +199,14 @@ describe('suspect 4: acknowledged purchases are never dropped', () => {
     await until('limited notifier consuming', async () => limitedNotifier?.notifier.consuming === true, 30_000);
 
     await sql(infra, `REVOKE INSERT ON orders FROM ${role}`);
+    revoked = true;
     const key = `s4-${randomUUID()}`;
     const res = await post(limitedApi, body('s4@example.com'), { 'idempotency-key': key });
     if (res.statusCode >= 300) {
       // refused: then nothing may be stored, ever
       expect(res.statusCode, res.body).toBe(503);
       await sql(infra, `GRANT INSERT ON orders TO ${role}`);
+      revoked = false;
       expect(await rowsByKey(key)).toEqual([]);
       return;
     }
@@ -211,6 +223,7 @@ describe('suspect 4: acknowledged purchases are never dropped', () => {
     expect(fate, `acknowledged order ${orderId} was dead-lettered after a permission error`).toBe('kept');
     expect(await rowsByKey(key)).toEqual([]);
     await sql(infra, `GRANT INSERT ON orders TO ${role}`);
+    revoked = false;
     const rows = await until('the held order persisted once the privilege is back', async () => {
       const r = await rowsByKey(key);
       return r.length === 1 ? r : undefined;

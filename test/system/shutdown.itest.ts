@@ -194,6 +194,8 @@ describe('api: SIGTERM drains in-flight requests', () => {
       const h = (await r.json()) as { status?: string };
       return h.status === 'ok';
     }, 60_000, 200);
+    // health says nothing about the migrations (they run in the background): wait for the seeded event itself
+    await until('event 1 seeded', async () => (await fetch(`${base}/events/1`)).status === 200, 60_000, 200);
     const warm = await fetch(`${base}/purchase`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
