@@ -51,16 +51,17 @@ scrape_configs:
     30_000,
     500,
   );
-  // enough history for the range query, and every rule evaluated at least once (health is "unknown" before)
+  // enough history for the range query (five scrapes span at least four 1 s steps, so more than two points),
+  // and every rule evaluated at least once (health is "unknown" before)
   await until(
-    'three self-scrapes and every rule evaluated',
+    'five self-scrapes and every rule evaluated',
     async () => {
       const q = (await (await fetch(`${url}/api/v1/query?query=${encodeURIComponent('count_over_time(up[1m])')}`)).json()) as {
         data: { result: { value: [number, string] }[] };
       };
       const rules = (await (await fetch(`${url}/api/v1/rules`)).json()) as { data: { groups: { rules: { health: string }[] }[] } };
       const evaluated = rules.data.groups.flatMap((g) => g.rules).every((r) => r.health !== 'unknown');
-      return Number(q.data.result[0]?.value[1] ?? 0) >= 3 && evaluated;
+      return Number(q.data.result[0]?.value[1] ?? 0) >= 5 && evaluated;
     },
     30_000,
     500,
