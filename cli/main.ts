@@ -9,6 +9,7 @@ import { eventflowVersion } from './package.js';
 import { EventflowError } from './errors.js';
 import { registerStackCommands } from './commands/stack.js';
 import { registerScenarioCommands } from './commands/scenario.js';
+import { registerDlqCommand } from './commands/dlq.js';
 
 const program = new Command()
   .name('eventflow')
@@ -19,6 +20,7 @@ const program = new Command()
 
 registerStackCommands(program);
 registerScenarioCommands(program);
+registerDlqCommand(program);
 
 program.addHelpText(
   'after',

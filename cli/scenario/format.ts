@@ -25,7 +25,7 @@ export const INVARIANTS = ['lost', 'duplicated', 'oversold', 'unexpected', 'fail
 export type Invariant = (typeof INVARIANTS)[number];
 export const PHASES = ['before', 'during', 'after', 'all'] as const;
 export type Phase = (typeof PHASES)[number];
-export const PURCHASE_STATUSES = ['CONFIRMED', 'ACCEPTED_ASYNC', 'UNAVAILABLE', 'SOLD_OUT', 'VALIDATION', 'EVENT_NOT_FOUND'] as const;
+export const PURCHASE_STATUSES = ['CONFIRMED', 'ACCEPTED_ASYNC', 'UNAVAILABLE', 'SOLD_OUT', 'VALIDATION', 'EVENT_NOT_FOUND', 'OUTCOME_UNKNOWN'] as const;
 export const PARAM_TYPES = ['integer', 'number', 'string', 'boolean', 'duration'] as const;
 export type ParamType = (typeof PARAM_TYPES)[number];
 

@@ -36,6 +36,8 @@ server {
     proxy_set_header Host $host;
     proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
     proxy_set_header X-Forwarded-Proto $scheme;
+    # one id per client request, the same on every retry of it: a keyless POST retried on another node is one purchase
+    proxy_set_header X-Request-Id $request_id;
     proxy_connect_timeout 1s;
     proxy_send_timeout 5s;
     proxy_read_timeout 5s;

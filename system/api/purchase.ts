@@ -1,11 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { BrokerUnavailableError, type Broker } from '../shared/broker.js';
 import type { Database } from '../shared/db.js';
-import { AppError, eventNotFound, soldOut, unavailable } from '../shared/errors.js';
+import { classifyDbError } from '../shared/db-errors.js';
+import { AppError, eventNotFound, outcomeUnknown, soldOut, unavailable } from '../shared/errors.js';
 import { errorMessage, type Logger } from '../shared/logger.js';
 import { ATTEMPTS_HEADER, encodeMessage, PUBLISH_OPTIONS_BASE, QUEUE, type PurchaseMessage } from '../shared/message.js';
-import type { Metrics } from '../shared/metrics.js';
+import type { Metrics, PURCHASE_OUTCOMES } from '../shared/metrics.js';
+import { orderIdFor } from '../shared/order-id.js';
 import type { Catalogue } from './catalogue.js';
 import type { PendingStore } from './pending.js';
 import { priceOrder } from './pricing.js';
@@ -45,8 +46,22 @@ class KeyRace extends Error {}
 
 export const RETRY_AFTER_SECONDS = 2;
 
+/** `eventflow_purchases_total{outcome}` of an answer that is not a purchase: refused (nothing stored) or unknown. */
+const OUTCOME_OF_5XX: Partial<Record<number, (typeof PURCHASE_OUTCOMES)[number]>> = { 500: 'refused', 503: 'refused', 504: 'unknown' };
+
 const isOpenBreaker = (err: unknown): boolean =>
   typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'EOPENBREAKER';
+
+/**
+ * A sync failure the database will not get over by itself (classifyDbError → rejected: a constraint, invalid
+ * data, a bug): the transaction rolled back, so answer 500 now rather than accept the purchase for the
+ * notifier, which would meet the same refusal and dead-letter an acknowledged order.
+ */
+function refuseIfRejected(err: unknown, orderId: string, log: Logger): void {
+  if (classifyDbError(err) !== 'rejected') return;
+  log.error({ err: errorMessage(err), orderId }, 'purchase refused: the database rejected it');
+  throw new AppError(500, 'INTERNAL', `the database rejected the purchase (${errorMessage(err)}); nothing was stored`);
+}
 
 export class PurchaseService {
   constructor(
@@ -152,6 +167,14 @@ export class PurchaseService {
         headers: { [ATTEMPTS_HEADER]: 0 },
       });
     } catch (err) {
+      if (err instanceof BrokerUnavailableError && err.mayHaveStored) {
+        // never a pending record here: the message may be lost, and a replay must not be told it was accepted
+        log.warn({ err: errorMessage(err), dbError: errorMessage(dbError), orderId }, 'purchase outcome unknown: the broker may have queued it');
+        throw outcomeUnknown(
+          `database unreachable (${errorMessage(dbError)}) and the broker did not confirm (${errorMessage(err)}): order ${orderId} may have been queued; retry with the same Idempotency-Key to learn its outcome`,
+          RETRY_AFTER_SECONDS,
+        );
+      }
       log.warn({ err: errorMessage(err), dbError: errorMessage(dbError), orderId }, 'purchase refused: database and broker unavailable');
       throw unavailable(
         `database unreachable (${errorMessage(dbError)}) and broker unavailable (${errorMessage(err)}); nothing was stored`,
@@ -185,13 +208,15 @@ export class PurchaseService {
           },
         };
       }
-      const orderId = randomUUID();
+      // one key, one order id: on every node, on every path, whatever is down (system/shared/order-id.ts)
+      const orderId = orderIdFor(input.idempotencyKey);
       const acceptedAt = new Date().toISOString();
       let outcome: PurchaseOutcome;
       try {
         outcome = await this.syncPurchase(input, orderId, acceptedAt);
       } catch (err) {
         if (err instanceof AppError) throw err;
+        refuseIfRejected(err, orderId, this.deps.log);
         let dbError: unknown = err;
         let retried: PurchaseOutcome | undefined;
         if (!this.deps.broker.ready && !isOpenBreaker(err)) {
@@ -203,6 +228,7 @@ export class PurchaseService {
             retried = await this.syncPurchase(input, orderId, acceptedAt);
           } catch (err2) {
             if (err2 instanceof AppError) throw err2;
+            refuseIfRejected(err2, orderId, this.deps.log);
             dbError = err2;
           }
         }
@@ -215,7 +241,7 @@ export class PurchaseService {
       return outcome;
     } catch (err) {
       if (err instanceof AppError) {
-        metrics.purchases.inc({ outcome: err.statusCode === 503 ? 'refused' : err.code === 'SOLD_OUT' ? 'rejected' : 'invalid' });
+        metrics.purchases.inc({ outcome: OUTCOME_OF_5XX[err.statusCode] ?? (err.code === 'SOLD_OUT' ? 'rejected' : 'invalid') });
       } else if (err instanceof BrokerUnavailableError) {
         metrics.purchases.inc({ outcome: 'refused' });
       }

@@ -78,7 +78,7 @@ export const purchaseSchema = {
     type: 'object',
     properties: { 'idempotency-key': { type: 'string', minLength: 8, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$' } },
   },
-  response: { 201: purchaseAnswer, 202: purchaseAnswer, '4xx': errorBody, 503: errorBody },
+  response: { 201: purchaseAnswer, 202: purchaseAnswer, '4xx': errorBody, 500: errorBody, 503: errorBody, 504: errorBody },
 } as const;
 
 export const orderSchema = {

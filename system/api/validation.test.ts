@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Broker } from '../shared/broker.js';
@@ -90,6 +91,38 @@ describe('POST /purchase refuses malformed input with a 4xx and a message', () =
   it('counts refused bodies as purchases{outcome="invalid"}', async () => {
     const text = await (await app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(text).toMatch(/eventflow_purchases_total\{outcome="invalid",service="api",node="api-test"\} \d+/);
+  });
+});
+
+/** One raw HTTP/1.1 request over a real socket (inject() cannot send a header twice); resolves with the status and body. */
+async function rawRequest(port: number, head: string[], body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let data = '';
+    socket.setTimeout(5000, () => socket.destroy(new Error('no answer within 5 s')));
+    socket.on('data', (chunk) => (data += chunk.toString('utf8')));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1]);
+      resolve({ status, body: data.slice(data.indexOf('\r\n\r\n') + 4) });
+    });
+    socket.write([...head, `content-length: ${Buffer.byteLength(body)}`, 'connection: close', '', body].join('\r\n'));
+  });
+}
+
+describe('a repeated Idempotency-Key header over HTTP', () => {
+  it('is joined by Node into one value that fails the pattern: 422 naming the header', async () => {
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const port = Number(new URL(address).port);
+    const head = ['POST /purchase HTTP/1.1', 'host: localhost', 'content-type: application/json', 'idempotency-key: abcdefgh-1', 'idempotency-key: abcdefgh-2'];
+    const res = await rawRequest(port, head, JSON.stringify(ok));
+    expect(res.status).toBe(422);
+    const body = JSON.parse(res.body) as { error: string; field?: string; message: string };
+    expect(body).toMatchObject({ error: 'VALIDATION', field: 'idempotency-key' });
+    // the same request with the header once passes validation (it then fails on the absent dependencies, not with a 4xx)
+    const once = await rawRequest(port, head.slice(0, 4), JSON.stringify(ok));
+    expect(once.status).not.toBe(422);
+    expect(once.status).not.toBe(400);
   });
 });
 

@@ -2,7 +2,8 @@ import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { FastifyInstance } from 'fastify';
 import { Broker } from '../shared/broker.js';
 import type { ServiceConfig } from '../shared/config.js';
-import { createServiceDatabase, isConnectivityError, type Database } from '../shared/db.js';
+import { createServiceDatabase, type Database } from '../shared/db.js';
+import { classifyDbError } from '../shared/db-errors.js';
 import { HealthMonitor } from '../shared/health.js';
 import { createHttpApp } from '../shared/http.js';
 import { createLogger, errorMessage, type Logger } from '../shared/logger.js';
@@ -27,6 +28,9 @@ import { notifierHealthSchema } from './schemas.js';
 export const PREFETCH = 10;
 export const DB_BACKOFF_START_MS = 100;
 export const DB_BACKOFF_CAP_MS = 2000;
+/** pause after a transient database error (the database answers, not now): 250 ms doubling per failure in a row, capped */
+export const TRANSIENT_BACKOFF_START_MS = 250;
+export const TRANSIENT_BACKOFF_CAP_MS = 5000;
 
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 
@@ -36,11 +40,13 @@ export interface NotifierHooks {
 }
 
 /**
- * Consumes queued purchases and persists them. PostgreSQL unreachable →
- * nack+requeue, stop consuming, probe the DB with exponential backoff
- * (100 ms → 2 s) and resume. Message-specific failures → retry queue with
- * per-message expiration, dead-lettered after MAX_ATTEMPTS. Malformed →
- * dead-lettered at once with the reason.
+ * Consumes queued purchases and persists them; database errors are classified by `classifyDbError`
+ * (system/shared/db-errors.ts). PostgreSQL unreachable → nack+requeue, stop consuming, probe the DB with
+ * exponential backoff (100 ms → 2 s) and resume. Transient (the database answers but cannot do it now:
+ * privilege revoked, statement timeout, disk full…) → nack+requeue, stop consuming for a backoff that grows
+ * while it lasts (250 ms → 5 s), resume: an acknowledged purchase is never dead-lettered for it. Rejected
+ * (retrying cannot help) → retry queue with per-message expiration, dead-lettered after MAX_ATTEMPTS
+ * (replayable). Malformed → dead-lettered at once with the reason.
  */
 export class Notifier {
   private ch: ConfirmChannel | undefined;
@@ -48,6 +54,8 @@ export class Notifier {
   private paused = false;
   private stopped = false;
   private inflight = 0;
+  /** transient database failures in a row (reset by a persisted message): sets the next pause */
+  private transientStreak = 0;
   private depthTimer: NodeJS.Timeout | undefined;
   private sleepTimer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
@@ -122,6 +130,7 @@ export class Notifier {
       const m = decoded.message;
       try {
         const r = await persistPurchase(this.deps.db, m);
+        this.transientStreak = 0;
         await this.deps.hooks?.afterPersist?.(m);
         ch.ack(msg);
         this.deps.metrics.notifierMessages.inc({ result: r.result });
@@ -136,9 +145,12 @@ export class Notifier {
       } catch (err) {
         if (err instanceof UnknownEventError) {
           await this.deadLetter(ch, msg, 'unknown_event', err.message);
-        } else if (isConnectivityError(err)) {
+        } else if (classifyDbError(err) === 'unreachable') {
           ch.nack(msg, false, true);
           void this.pauseForDb(errorMessage(err));
+        } else if (classifyDbError(err) === 'transient') {
+          ch.nack(msg, false, true);
+          void this.pauseForDb(errorMessage(err), this.transientDelayMs());
         } else {
           await this.retryOrDeadLetter(ch, msg, err);
         }
@@ -188,12 +200,22 @@ export class Notifier {
     });
   }
 
-  /** Stop consuming and probe PostgreSQL with exponential backoff; resume when it answers. */
-  private async pauseForDb(why: string): Promise<void> {
+  private transientDelayMs(): number {
+    const delay = Math.min(TRANSIENT_BACKOFF_START_MS * 2 ** this.transientStreak, TRANSIENT_BACKOFF_CAP_MS);
+    this.transientStreak = Math.min(this.transientStreak + 1, 16);
+    return delay;
+  }
+
+  /**
+   * Stop consuming and probe PostgreSQL with exponential backoff; resume when it answers (and, after a
+   * transient error, not before `atLeastMs`: the database answering `SELECT 1` does not mean it takes the work).
+   */
+  private async pauseForDb(why: string, atLeastMs = 0): Promise<void> {
     if (this.paused || this.stopped) return;
     this.paused = true;
-    this.deps.log.warn({ why }, 'database unavailable: pausing consumption');
+    this.deps.log.warn({ why, pauseMs: atLeastMs || undefined }, 'database unavailable: pausing consumption');
     await this.stopConsuming();
+    if (atLeastMs > 0) await this.sleep(atLeastMs);
     let delay = DB_BACKOFF_START_MS;
     while (!this.stopped) {
       await this.sleep(delay);

@@ -17,7 +17,15 @@ export interface BrokerOptions {
 
 export class BrokerUnavailableError extends Error {
   readonly code = 'EBROKERDOWN';
-  constructor(message: string) {
+  /**
+   * @param mayHaveStored the message was handed to the broker's connection and no answer came (confirm timeout,
+   *   channel closed before the confirm): the broker may have queued it. False when nothing was sent or the
+   *   broker nacked it.
+   */
+  constructor(
+    message: string,
+    readonly mayHaveStored = false,
+  ) {
     super(message);
     this.name = 'BrokerUnavailableError';
   }
@@ -186,8 +194,9 @@ export class Broker {
   }
 
   /**
-   * Publish and wait for the broker's confirm. Rejects with BrokerUnavailableError
-   * when not connected, nacked, or the confirm does not come within the timeout.
+   * Publish and wait for the broker's confirm. Rejects with BrokerUnavailableError when not connected or
+   * nacked (nothing stored), or when the confirm does not come within the timeout or the channel closes
+   * first (`mayHaveStored`: the broker may have queued it).
    */
   publish(exchange: string, routingKey: string, content: Buffer, options: Options.Publish): Promise<void> {
     const ch = this.ch;
@@ -198,13 +207,13 @@ export class Broker {
       const timer = setTimeout(() => {
         if (done) return;
         done = true;
-        reject(new BrokerUnavailableError(`no publisher confirm within ${timeoutMs} ms`));
+        reject(new BrokerUnavailableError(`no publisher confirm within ${timeoutMs} ms`, true));
       }, timeoutMs);
       const onClose = (): void => {
         if (done) return;
         done = true;
         clearTimeout(timer);
-        reject(new BrokerUnavailableError('channel closed before confirm'));
+        reject(new BrokerUnavailableError('channel closed before confirm', true));
       };
       ch.once('close', onClose);
       try {

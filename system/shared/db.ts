@@ -61,24 +61,6 @@ function destroyConnection(client: pg.PoolClient): void {
   stream?.destroy?.();
 }
 
-/** pg error codes / messages that mean "the database is not reachable" rather than "this statement is wrong". */
-const CONNECTIVITY_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE',
-  'EOPENBREAKER', '57P01', '57P02', '57P03', '53300', '42P01',
-]);
-export function isConnectivityError(err: unknown): boolean {
-  if (err instanceof AppError) return false;
-  if (typeof err !== 'object' || err === null) return false;
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && (CONNECTIVITY_CODES.has(code) || code.startsWith('08'))) return true;
-  const msg = errorMessage(err).toLowerCase();
-  return (
-    msg.includes('connection terminated') || msg.includes('timeout') || msg.includes('timed out') ||
-    msg.includes('connect') || msg.includes('breaker is open') || msg.includes('client has encountered a connection error') ||
-    msg.includes('not queryable')
-  );
-}
-
 /**
  * PostgreSQL access: a pool with bounded connect/query timeouts behind an
  * opossum circuit breaker, so that a dead database costs microseconds per call

@@ -3,7 +3,15 @@
  * the API answers with. Business errors (sold out, not found, validation) are
  * AppErrors; they never count as dependency failures for circuit breakers.
  */
-export type ErrorCode = 'VALIDATION' | 'SOLD_OUT' | 'EVENT_NOT_FOUND' | 'ORDER_NOT_FOUND' | 'NOT_FOUND' | 'UNAVAILABLE' | 'INTERNAL';
+export type ErrorCode =
+  | 'VALIDATION'
+  | 'SOLD_OUT'
+  | 'EVENT_NOT_FOUND'
+  | 'ORDER_NOT_FOUND'
+  | 'NOT_FOUND'
+  | 'UNAVAILABLE'
+  | 'OUTCOME_UNKNOWN'
+  | 'INTERNAL';
 
 export interface ErrorBody {
   error: ErrorCode;
@@ -34,5 +42,9 @@ export const soldOut = (eventId: number, remaining?: number): AppError =>
   new AppError(409, 'SOLD_OUT', `event ${eventId} has ${remaining === undefined ? 'not enough' : `only ${remaining}`} tickets left`);
 export const eventNotFound = (eventId: number): AppError => new AppError(404, 'EVENT_NOT_FOUND', `event ${eventId} does not exist`);
 export const orderNotFound = (orderId: string): AppError => new AppError(404, 'ORDER_NOT_FOUND', `order ${orderId} does not exist`);
+/** 503: nothing was stored (a retry is a fresh attempt). */
 export const unavailable = (message: string, retryAfterSeconds = 2): AppError =>
   new AppError(503, 'UNAVAILABLE', message, undefined, retryAfterSeconds);
+/** 504: the request may or may not have been stored; a retry with the same Idempotency-Key tells which. */
+export const outcomeUnknown = (message: string, retryAfterSeconds = 2): AppError =>
+  new AppError(504, 'OUTCOME_UNKNOWN', message, undefined, retryAfterSeconds);

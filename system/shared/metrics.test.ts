@@ -12,7 +12,7 @@ describe('labelled counters start at 0 for every value of their bounded set (doc
     const text = await createMetrics('api', 'api-1').registry.metrics();
     expect(zeroSeries(text, 'eventflow_purchases_total', 'outcome')).toEqual([...PURCHASE_OUTCOMES].sort());
     expect(zeroSeries(text, 'eventflow_cache_requests_total', 'result')).toEqual([...CACHE_RESULTS].sort());
-    expect(PURCHASE_OUTCOMES).toEqual(['confirmed', 'accepted_async', 'rejected', 'refused', 'invalid']);
+    expect(PURCHASE_OUTCOMES).toEqual(['confirmed', 'accepted_async', 'rejected', 'refused', 'unknown', 'invalid']);
     expect(CACHE_RESULTS).toEqual(['hit', 'miss', 'error']);
     // an api node does not pretend to process queue messages
     expect(text).not.toMatch(/^eventflow_notifier_messages_total\{/m);

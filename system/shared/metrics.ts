@@ -4,7 +4,7 @@ import type { BreakerState } from './db.js';
 export type Dependency = 'postgres' | 'redis' | 'rabbitmq';
 
 /** The bounded label sets of the contract's labelled counters. */
-export const PURCHASE_OUTCOMES = ['confirmed', 'accepted_async', 'rejected', 'refused', 'invalid'] as const;
+export const PURCHASE_OUTCOMES = ['confirmed', 'accepted_async', 'rejected', 'refused', 'unknown', 'invalid'] as const;
 export const CACHE_RESULTS = ['hit', 'miss', 'error'] as const;
 export const NOTIFIER_RESULTS = ['confirmed', 'rejected', 'duplicate'] as const;
 export const DEAD_LETTER_REASONS = ['invalid_json', 'invalid_schema', 'unknown_event', 'max_attempts'] as const;

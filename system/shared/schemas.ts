@@ -1,6 +1,6 @@
 /** JSON-schema pieces every service's routes share (Fastify/ajv and fast-json-stringify). */
 
-/** `{error, message, field?}`: every 4xx/503 body (system/shared/errors.ts). */
+/** `{error, message, field?}`: every 4xx/5xx body (system/shared/errors.ts). */
 export const errorBody = {
   type: 'object',
   properties: { error: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } },

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureSeries } from '../../cli/scenario/metrics-capture.js';
 import { imageFor, resolveImageSet } from '../../cli/stack/images.js';
 import { REPO_ROOT } from './dashboard-queries.js';
-import { sleep, until } from './live-stack.js';
+import { until } from './live-stack.js';
 
 const rulesDir = join(REPO_ROOT, 'system', 'prometheus', 'rules');
 let container: StartedTestContainer;
@@ -51,7 +51,21 @@ scrape_configs:
     30_000,
     500,
   );
-  await sleep(5000);
+  // enough history for the range query (five scrapes span at least four 1 s steps, so more than two points),
+  // and every rule evaluated at least once (health is "unknown" before)
+  await until(
+    'five self-scrapes and every rule evaluated',
+    async () => {
+      const q = (await (await fetch(`${url}/api/v1/query?query=${encodeURIComponent('count_over_time(up[1m])')}`)).json()) as {
+        data: { result: { value: [number, string] }[] };
+      };
+      const rules = (await (await fetch(`${url}/api/v1/rules`)).json()) as { data: { groups: { rules: { health: string }[] }[] } };
+      const evaluated = rules.data.groups.flatMap((g) => g.rules).every((r) => r.health !== 'unknown');
+      return Number(q.data.result[0]?.value[1] ?? 0) >= 5 && evaluated;
+    },
+    30_000,
+    500,
+  );
 }, 120_000);
 
 afterAll(async () => {

@@ -6,6 +6,7 @@ import { loadConfig, type Role, type ServiceConfig } from '../../system/shared/c
 import { silentLogger } from '../../system/shared/logger.js';
 import { createNotifierService, type NotifierHooks, type RunningNotifier } from '../../system/notifier/worker.js';
 import type { Infra } from '../support/infra.js';
+import { until } from '../support/wait.js';
 
 export function configFor(role: Role, infra: Infra, nodeId: string, extra: Record<string, string> = {}): ServiceConfig {
   return loadConfig(role, {
@@ -26,8 +27,8 @@ export async function startApi(infra: Infra, nodeId = 'api-1', extra: Record<str
   return svc;
 }
 
-export async function startNotifier(infra: Infra, hooks?: NotifierHooks): Promise<RunningNotifier> {
-  return createNotifierService(configFor('notifier', infra, 'notifier'), { log: silentLogger, ...(hooks ? { hooks } : {}) });
+export async function startNotifier(infra: Infra, hooks?: NotifierHooks, extra: Record<string, string> = {}): Promise<RunningNotifier> {
+  return createNotifierService(configFor('notifier', infra, 'notifier', extra), { log: silentLogger, ...(hooks ? { hooks } : {}) });
 }
 
 export async function startAnalytics(infra: Infra) {
@@ -48,6 +49,33 @@ export async function sql<R extends pg.QueryResultRow>(infra: Infra, text: strin
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/**
+ * Wait (bounded) until no session but probes is busy in PostgreSQL: no statement running, no transaction left
+ * open. After that, a transaction the api gave up on can no longer commit behind its back.
+ */
+export async function untilNoOpenTransaction(infra: Infra, timeoutMs = 15_000): Promise<void> {
+  await until('no transaction open in PostgreSQL', async () => {
+    const busy = await sql<{ n: string }>(
+      infra,
+      `SELECT count(*) AS n FROM pg_stat_activity
+        WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND datname = current_database()
+          AND state <> 'idle' AND query NOT IN ('SELECT 1', 'SELECT 1;')`,
+    );
+    return Number(busy[0]?.n) === 0;
+  }, timeoutMs, 100);
+}
+
+/** Wait (bounded) until some session of this database is sleeping in pg_sleep (work is in flight on the server). */
+export async function untilSleepingInPostgres(infra: Infra, timeoutMs = 5_000): Promise<void> {
+  await until('a session sleeping in PostgreSQL', async () => {
+    const r = await sql<{ n: string }>(
+      infra,
+      "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'",
+    );
+    return Number(r[0]?.n) > 0;
+  }, timeoutMs, 20);
 }
 
 export async function amqpChannel(infra: Infra): Promise<{ conn: ChannelModel; ch: Channel }> {

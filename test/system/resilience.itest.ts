@@ -12,7 +12,7 @@ import { Database } from '../../system/shared/db.js';
 import { silentLogger } from '../../system/shared/logger.js';
 import type { RunningNotifier } from '../../system/notifier/worker.js';
 import { startInfra, type Infra } from '../support/infra.js';
-import { sql, startApi, startNotifier, until } from './helpers.js';
+import { sql, startApi, startNotifier, until, untilNoOpenTransaction, untilSleepingInPostgres } from './helpers.js';
 
 let infra: Infra;
 let api: RunningService;
@@ -109,7 +109,7 @@ describe('timeouts are enforced by PostgreSQL too', () => {
         );
       expect(res).toMatch(/^failed: .*timed out/i);
       expect(Date.now() - started).toBeLessThan(3500);
-      await new Promise((r) => setTimeout(r, 2500)); // the work would have finished by now
+      await untilNoOpenTransaction(infra); // the abandoned work is over on the server: it can no longer commit
       expect(await sql(infra, 'SELECT k FROM itest_marks WHERE k = $1', [k])).toEqual([]);
     } finally {
       await db.close();
@@ -124,7 +124,7 @@ describe('timeouts are enforced by PostgreSQL too', () => {
       r = await purchase(key);
       expect(r.statusCode).toBe(202);
       // the "timed out" sync transaction must not commit behind the api's back after the 202
-      await new Promise((res) => setTimeout(res, 2500));
+      await untilNoOpenTransaction(infra);
       expect(await orderRows(key)).toEqual([]);
     } finally {
       await fastTransactions();
@@ -158,7 +158,7 @@ describe('broker down, database up', () => {
     }
     expect(r.statusCode, r.body).toBe(201);
     expect(r.json()).toMatchObject({ status: 'CONFIRMED', idempotencyKey: key });
-    await new Promise((res) => setTimeout(res, 1000));
+    await untilNoOpenTransaction(infra); // the timed-out first attempt is over: it can no longer commit a second row
     expect(await orderRows(key)).toEqual([{ id: r.json<{ orderId: string }>().orderId, status: 'CONFIRMED', path: 'sync' }]);
   });
 
@@ -189,7 +189,7 @@ describe('Redis and PostgreSQL outages', () => {
       () => 'ok',
       (err: unknown) => String(err),
     );
-    await new Promise((r) => setTimeout(r, 200));
+    await untilSleepingInPostgres(infra);
     await infra.stop('postgres');
     expect(await inflight).not.toBe('ok');
     // a few purchases during the outage open the breaker (broker up: they go async)

@@ -194,6 +194,8 @@ describe('api: SIGTERM drains in-flight requests', () => {
       const h = (await r.json()) as { status?: string };
       return h.status === 'ok';
     }, 60_000, 200);
+    // health says nothing about the migrations (they run in the background): wait for the seeded event itself
+    await until('event 1 seeded', async () => (await fetch(`${base}/events/1`)).status === 200, 60_000, 200);
     const warm = await fetch(`${base}/purchase`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -302,11 +304,23 @@ describe('notifier: SIGTERM in the middle of a backlog', () => {
       const next = await spawnService('notifier', 'notifier-shutdown-2');
       await waitForLog(next, 'consuming');
       await until('backlog drained by the next notifier', async () => (await persistedCount()) === total, 60_000, 200);
-      const dupes = await sql<{ n: string }>(
+      // exactly once: every queued order is a row under its own key (none missing, none under another id), and
+      // the stock taken equals the tickets of the confirmed orders (a delivery persisted twice would take it twice)
+      const rows = await sql<{ id: string; idempotency_key: string }>(
         infra,
-        "SELECT count(*) AS n FROM orders WHERE idempotency_key LIKE 'notifier-shutdown-%' GROUP BY idempotency_key HAVING count(*) > 1",
+        "SELECT id, idempotency_key FROM orders WHERE idempotency_key LIKE 'notifier-shutdown-%'",
       );
-      expect(dupes).toEqual([]);
+      const persistedIds = new Set(rows.map((r) => r.id));
+      expect(orderIds.filter((id) => !persistedIds.has(id)), 'queued orders missing from PostgreSQL').toEqual([]);
+      expect(rows.filter((r) => r.idempotency_key !== `notifier-shutdown-${r.id}`), 'rows under another order id').toEqual([]);
+      expect(rows).toHaveLength(total);
+      const [stock] = await sql<{ taken: number; confirmed: string }>(
+        infra,
+        `SELECT e.capacity - e.remaining AS taken,
+                (SELECT coalesce(sum(quantity), 0) FROM orders o WHERE o.event_id = e.id AND o.status = 'CONFIRMED') AS confirmed
+           FROM events e WHERE e.id = 1`,
+      );
+      expect(stock?.taken, 'stock taken from event 1 = tickets of its confirmed orders').toBe(Number(stock?.confirmed));
       const notes = await sql<{ n: string }>(infra, 'SELECT count(*) AS n FROM notifications WHERE order_id = ANY($1::uuid[])', [orderIds]);
       expect(Number(notes[0]?.n)).toBe(total);
       next.proc.kill('SIGTERM');
