@@ -17,7 +17,7 @@ export DOCKER_BUILDKIT=0  # the legacy builder needs no buildx plugin (not packa
 here="$(cd "$(dirname "$0")" && pwd)"
 MIRROR="${EVENTFLOW_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 SUITE=bookworm
-PACKAGES=postgresql-15,redis-server,rabbitmq-server,nginx-light,prometheus,tini,ca-certificates,curl,procps,netbase,iproute2
+PACKAGES=postgresql-15,redis-server,rabbitmq-server,nginx-light,prometheus,tini,ca-certificates,curl,procps,netbase,iproute2,iptables
 log() { printf '\033[36m[images]\033[0m %s\n' "$*"; }
 
 command -v docker >/dev/null || { echo "docker client not found (run scripts/provision.sh)" >&2; exit 3; }
