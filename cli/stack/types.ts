@@ -49,6 +49,12 @@ export type TableLockMode =
 export type GrayFault =
   /** `percent` of the packets to and from the service dropped (both ways), or only those exchanged with `peer`. */
   | { kind: 'loss'; service: string; percent: number; peer?: string }
+  /**
+   * The service cut off from `peers` (packets dropped in its network namespace) while everyone else still
+   * reaches both. `oneWay`: only what the service sends to the peers is dropped (its TCP connections to
+   * them fail; theirs to it fail too, their answers being part of what it sends).
+   */
+  | { kind: 'partition'; service: string; peers: string[]; oneWay?: boolean }
   /** Egress of the service capped at `rate` (tc syntax: `512kbit`, `1mbit`, `10mbit`…). */
   | { kind: 'bandwidth'; service: string; rate: string }
   /** The container's CPU quota cut to `cpus` (e.g. 0.05): slow, not dead. */

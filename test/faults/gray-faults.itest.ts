@@ -91,6 +91,21 @@ describe('gray faults on the Docker engine', () => {
     expect(after.output.trim()).toBe('0');
   });
 
+  it('partition cuts one service off from a peer while others still reach it, and heal restores', async () => {
+    const fault: GrayFault = { kind: 'partition', service: 'client', peers: ['postgres'] };
+    await rig.faults.degrade(fault);
+    await rig.faults.degrade(fault);
+    try {
+      expect(await failedConnects(3)).toBe(3);
+      // the proxy (another service) still reaches PostgreSQL
+      expect(await withClient(rig.proxiedUrl, async (c) => (await c.query('SELECT 1 AS one')).rows[0])).toEqual({ one: 1 });
+    } finally {
+      await rig.faults.heal(fault);
+    }
+    await rig.faults.heal(fault);
+    expect(await failedConnects(3)).toBe(0);
+  });
+
   it('bandwidth caps what the service sends, and heal lifts the cap', async () => {
     const bytes = 400_000;
     await withClient(rig.directUrl, async (c) => {

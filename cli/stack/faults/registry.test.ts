@@ -7,6 +7,8 @@ describe('gray-fault parameters', () => {
   const bad: [GrayFault, RegExp][] = [
     [{ kind: 'loss', service: 'api-1', percent: 150 }, /loss percent must be in \(0, 100\], got 150/],
     [{ kind: 'loss', service: 'api-1', percent: 0 }, /got 0/],
+    [{ kind: 'partition', service: 'api-2', peers: [] }, /at least one peer/],
+    [{ kind: 'partition', service: 'api-2', peers: ['api-2'] }, /cut off from itself/],
     [{ kind: 'bandwidth', service: 'redis', rate: 'fast' }, /must look like 512kbit/],
     [{ kind: 'bandwidth', service: 'redis', rate: '1kbit' }, /at least 8kbit/],
     [{ kind: 'throttle', service: 'postgres', cpus: 0 }, /between 0.01 and 64/],
@@ -24,6 +26,7 @@ describe('gray-fault parameters', () => {
     const good: GrayFault[] = [
       { kind: 'loss', service: 'api-2', percent: 30, peer: 'postgres' },
       { kind: 'bandwidth', service: 'redis', rate: '512kbit' },
+      { kind: 'partition', service: 'api-2', peers: ['postgres'], oneWay: true },
       { kind: 'throttle', service: 'postgres', cpus: 0.05 },
       { kind: 'db-lock', service: 'postgres', table: 'events', mode: 'ACCESS EXCLUSIVE', durationMs: 5000 },
       { kind: 'latency', service: 'postgres', latencyMs: 200, jitterMs: 50 },

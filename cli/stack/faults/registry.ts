@@ -8,11 +8,13 @@ import { bandwidth } from './bandwidth.js';
 import type { FaultContext, FaultOf, GrayFaultImpl } from './context.js';
 import { dbLock } from './db-lock.js';
 import { loss } from './loss.js';
+import { partition } from './partition.js';
 import { throttle } from './throttle.js';
 import { latency, reset, timeout } from './toxic.js';
 
 export const GRAY_FAULTS: { [K in GrayFaultKind]: GrayFaultImpl<FaultOf<K>> } = {
   loss,
+  partition,
   bandwidth,
   throttle,
   'db-lock': dbLock,
@@ -36,6 +38,7 @@ export function checkGrayFault(fault: GrayFault): string[] {
 export function describeGrayFault(f: GrayFault): string {
   const DESCRIBE: { [K in GrayFaultKind]: (f: FaultOf<K>) => string } = {
     loss: (x) => `loss ${x.percent}% on ${x.service}${x.peer ? ` (towards ${x.peer})` : ''}`,
+    partition: (x) => `partition ${x.service} from ${x.peers.join(', ')}${x.oneWay ? ' (one way)' : ''}`,
     bandwidth: (x) => `bandwidth ${x.rate} on ${x.service}`,
     throttle: (x) => `throttle ${x.service} to ${x.cpus} CPU`,
     'db-lock': (x) => `db-lock ${x.table} IN ${x.mode} MODE for ${x.durationMs} ms (${x.service})`,
