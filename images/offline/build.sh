@@ -2,7 +2,8 @@
 # Build EventFlow's offline image set from Debian packages, for hosts without
 # an image registry (air-gapped CI, this project's build machines).
 #
-#   localhost/eventflow/base        debootstrap'd Debian with every server we run
+#   localhost/eventflow/base        debootstrap'd Debian with every server we run, plus iproute2 and
+#                                   iptables for the fault helpers (cli/stack/faults/netns.ts)
 #   localhost/eventflow/postgres    honours POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_DB
 #   localhost/eventflow/redis       redis-server, arguments as with the official image
 #   localhost/eventflow/rabbitmq    honours RABBITMQ_DEFAULT_USER / _PASS, management + prometheus plugins
