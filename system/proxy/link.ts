@@ -7,6 +7,9 @@
 import type { Socket } from 'node:net';
 import { attachToxic, type LinkControl, type Stream, type ToxicEffect, type ToxicJson } from './toxics.js';
 
+/** How long a half-closed link may take to deliver what is left before it is cut. */
+const LINGER_MS = 10_000;
+
 /** Bytes a flow may hold back (delayed by toxics) before it stops reading its source. */
 const MAX_QUEUED_BYTES = 1 << 20;
 
@@ -129,7 +132,12 @@ export class Link implements LinkControl {
     for (const socket of [client, upstream]) {
       socket.setNoDelay(true);
       socket.on('error', () => this.close());
-      socket.on('close', () => this.close());
+      // one side closed cleanly: its flow ends the other side once what it held is delivered (the
+      // server's last words, e.g. PostgreSQL's "terminating connection", must reach the client)
+      socket.on('close', () => {
+        if (client.destroyed && upstream.destroyed) this.close();
+        else setTimeout(() => this.close(), LINGER_MS).unref();
+      });
     }
   }
 

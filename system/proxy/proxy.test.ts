@@ -151,6 +151,24 @@ describe('fault proxy (Toxiproxy API subset)', () => {
     expect(await roundTrip(await open())).toBeLessThan(50);
   });
 
+  it("delivers a server's last words before its close, even when they are delayed", async () => {
+    const farewell = createServer((s) => s.end('bye'));
+    farewell.listen(0, '127.0.0.1');
+    await once(farewell, 'listening');
+    try {
+      const proxy = await client.ensureProxy({ name: 'farewell', listen: '127.0.0.1:0', upstream: `127.0.0.1:${(farewell.address() as AddressInfo).port}` });
+      await client.setToxic('farewell', { name: 'slow', type: 'latency', attributes: { latency: 150 } });
+      const s = connect({ host: '127.0.0.1', port: Number(proxy.listen.split(':').pop()) });
+      sockets.push(s);
+      let got = '';
+      s.on('data', (d: Buffer) => (got += d.toString()));
+      await once(s, 'end');
+      expect(got).toBe('bye');
+    } finally {
+      farewell.close();
+    }
+  });
+
   it('answers Toxiproxy-shaped JSON and errors', async () => {
     const toxic = await client.setToxic('echo', { name: 'l', type: 'latency', attributes: { latency: 10 } });
     expect(toxic).toEqual({ name: 'l', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 10, jitter: 0 } });
