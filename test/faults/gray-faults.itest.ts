@@ -41,9 +41,9 @@ afterAll(async () => {
   await rig?.close();
 });
 
-/** How many of `n` fresh connections from the client fail to get an answer within a second. */
-async function failedConnects(n: number): Promise<number> {
-  const res = await rig.client(`f=0; for i in $(seq ${n}); do pg_isready -q -h postgres -U ${PG_USER} -t 1 || f=$((f+1)); done; echo $f`, 120_000);
+/** How many of `n` fresh connections from the client fail to get an answer within `seconds`. */
+async function failedConnects(n: number, seconds: number): Promise<number> {
+  const res = await rig.client(`f=0; for i in $(seq ${n}); do pg_isready -q -h postgres -U ${PG_USER} -t ${seconds} || f=$((f+1)); done; echo $f`, 120_000);
   return Number(res.output.split('\n').pop());
 }
 
@@ -69,13 +69,13 @@ const settledWithin = <T>(p: Promise<T>, ms: number): Promise<boolean> =>
 
 describe('gray faults on the Docker engine', () => {
   it('loss drops a share of the packets exchanged with one peer, and heal restores', async () => {
-    expect(await failedConnects(6)).toBe(0);
+    expect(await failedConnects(6, 5)).toBe(0);
     const fault: GrayFault = { kind: 'loss', service: 'client', percent: 60, peer: 'postgres' };
     await rig.faults.degrade(fault);
     await rig.faults.degrade(fault); // idempotent: replaces, does not stack
     const client = await rig.docker.getContainer((await rig.docker.listContainers({ filters: { label: [`eventflow.stack=${rig.stackId}`, 'eventflow.service=client'] } }))[0]!.Id).inspect();
     try {
-      const failed = await failedConnects(8);
+      const failed = await failedConnects(8, 1);
       const counters = (await runInNetns(rig.docker, client, listChainsScript('EVENTFLOW_LOSS'), 'counters')).output;
       const dropped = [...counters.matchAll(/^\s*(\d+)\s+\d+\s+DROP/gm)].map((m) => Number(m[1]));
       console.log(`loss 60% → ${failed}/8 connects failed; DROP counters in/out: ${dropped.join('/')}`);
@@ -86,7 +86,7 @@ describe('gray faults on the Docker engine', () => {
       await rig.faults.heal(fault);
     }
     await rig.faults.heal(fault); // idempotent
-    expect(await failedConnects(6)).toBe(0);
+    expect(await failedConnects(6, 5)).toBe(0);
     const after = await runInNetns(rig.docker, client, 'iptables -w -S | grep -c EVENTFLOW || true', 'rules left');
     expect(after.output.trim()).toBe('0');
   });
@@ -96,14 +96,14 @@ describe('gray faults on the Docker engine', () => {
     await rig.faults.degrade(fault);
     await rig.faults.degrade(fault);
     try {
-      expect(await failedConnects(3)).toBe(3);
+      expect(await failedConnects(3, 1)).toBe(3);
       // the proxy (another service) still reaches PostgreSQL
       expect(await withClient(rig.proxiedUrl, async (c) => (await c.query('SELECT 1 AS one')).rows[0])).toEqual({ one: 1 });
     } finally {
       await rig.faults.heal(fault);
     }
     await rig.faults.heal(fault);
-    expect(await failedConnects(3)).toBe(0);
+    expect(await failedConnects(3, 5)).toBe(0);
   });
 
   it('bandwidth caps what the service sends, and heal lifts the cap', async () => {
@@ -133,17 +133,19 @@ describe('gray faults on the Docker engine', () => {
   it('throttle makes the service slow (not dead), and heal gives it every core again', async () => {
     const id = (await rig.docker.listContainers({ filters: { label: [`eventflow.stack=${rig.stackId}`, 'eventflow.service=postgres'] } }))[0]!.Id;
     const pgContainer = rig.docker.getContainer(id);
-    /** CFS periods in which the container was held back by its quota (cgroup v1 or v2). */
-    const throttledPeriods = async (): Promise<number> => {
+    /** Milliseconds the container was held back by its CPU quota so far (cgroup v1 ns, v2 µs). */
+    const heldBackMs = async (): Promise<number> => {
       const res = await execCollect(pgContainer, ['sh', '-c', 'cat /sys/fs/cgroup/cpu/cpu.stat 2>/dev/null || cat /sys/fs/cgroup/cpu.stat']);
-      return Number(/nr_throttled (\d+)/.exec(res.output)?.[1]);
+      const v1 = /throttled_time (\d+)/.exec(res.output);
+      if (v1) return Number(v1[1]) / 1e6;
+      return Number(/throttled_usec (\d+)/.exec(res.output)?.[1]) / 1e3;
     };
     await withClient(rig.directUrl, async (c) => {
-      const work = async (): Promise<{ ms: number; throttled: number }> => {
-        const t0 = await throttledPeriods();
+      const work = async (): Promise<{ ms: number; heldBack: number }> => {
+        const t0 = await heldBackMs();
         const runs = [];
         for (let i = 0; i < 3; i++) runs.push(await timedQuery(c, 'SELECT count(*) FROM generate_series(1, 600000)'));
-        return { ms: runs.sort((a, b) => a - b)[1]!, throttled: (await throttledPeriods()) - t0 }; // median of three: the machine is shared
+        return { ms: runs.sort((a, b) => a - b)[1]!, heldBack: (await heldBackMs()) - t0 }; // median of three: the machine is shared
       };
       const before = await work();
       const fault: GrayFault = { kind: 'throttle', service: 'postgres', cpus: 0.05 };
@@ -158,12 +160,12 @@ describe('gray faults on the Docker engine', () => {
       const after = await work();
       const nano = (await pgContainer.inspect()).HostConfig.NanoCpus;
       const ncpu = ((await rig.docker.info()) as { NCPU: number }).NCPU;
-      const f = (w: typeof before): string => `${w.ms.toFixed(0)} ms (${w.throttled} throttled periods)`;
+      const f = (w: typeof before): string => `${w.ms.toFixed(0)} ms (held back by the quota ${w.heldBack.toFixed(0)} ms)`;
       console.log(`throttle 0.05 CPU: before ${f(before)} → throttled ${f(slow)} → after heal ${f(after)}; NanoCpus ${nano}`);
-      // the machine is shared (load varies by the second): compare with the better of the two unthrottled runs
-      expect(slow.ms).toBeGreaterThan(2 * Math.min(before.ms, after.ms));
-      expect(slow.throttled).toBeGreaterThan(5);
-      expect(after.throttled).toBe(0);
+      // wall times swing with the shared machine's load; the time the quota held the database back does not
+      expect(slow.heldBack).toBeGreaterThan(300);
+      expect(before.heldBack).toBe(0);
+      expect(after.heldBack).toBe(0);
       expect(nano).toBe(ncpu * 1e9);
     });
   });
@@ -179,10 +181,10 @@ describe('gray faults on the Docker engine', () => {
       await withClient(rig.directUrl, async (reader) => {
         const started = Date.now();
         await reader.query('SELECT remaining FROM events WHERE id = 1');
-        expect(Date.now() - started).toBeLessThan(1000);
+        expect(Date.now() - started).toBeLessThan(5000); // not blocked (the lock is held for 60 s)
       });
       await rig.faults.heal(fault);
-      expect(await settledWithin(update, 3000)).toBe(true);
+      expect(await settledWithin(update, 10_000)).toBe(true);
       await update;
       console.log(`db-lock: UPDATE blocked ${Date.now() - t0} ms until heal`);
     });
@@ -198,7 +200,7 @@ describe('gray faults on the Docker engine', () => {
     });
     console.log(`db-lock 2000 ms: UPDATE waited ${took} ms`);
     expect(took).toBeGreaterThanOrEqual(1000);
-    expect(took).toBeLessThan(6000);
+    expect(took).toBeLessThan(15_000);
   });
 
   it('db-lock on a table that does not exist is an infrastructure error naming it', async () => {
@@ -209,17 +211,21 @@ describe('gray faults on the Docker engine', () => {
 
   it('latency, timeout and reset through the fault proxy, each healed', async () => {
     await withClient(rig.proxiedUrl, async (c) => {
-      const rt = (): Promise<number> => timedQuery(c, 'SELECT 1');
-      expect(await rt()).toBeLessThan(100);
+      const rt = async (): Promise<number> => {
+        const xs = [];
+        for (let i = 0; i < 5; i++) xs.push(await timedQuery(c, 'SELECT 1'));
+        return xs.sort((a, b) => a - b)[2]!; // median of five: the machine is shared
+      };
+      const before = await rt();
       const latency: GrayFault = { kind: 'latency', service: 'postgres', latencyMs: 200, jitterMs: 20 };
       await rig.faults.degrade(latency);
       await rig.faults.degrade(latency);
       const slow = await rt();
       expect(slow).toBeGreaterThanOrEqual(175);
-      expect(slow).toBeLessThan(600);
+      expect(slow).toBeGreaterThan(before + 120);
       await rig.faults.heal(latency);
       await rig.faults.heal(latency);
-      expect(await rt()).toBeLessThan(100);
+      expect(await rt()).toBeLessThan(slow - 120);
     });
 
     const timeout: GrayFault = { kind: 'timeout', service: 'postgres', timeoutMs: 0 };
