@@ -3,6 +3,7 @@ import { createAnalyticsService } from './analytics/app.js';
 import { createApiService } from './api/app.js';
 import { migrateWithRetry } from './db/migrate.js';
 import { createNotifierService } from './notifier/worker.js';
+import { runProxy } from './proxy/main.js';
 import { CONFIG_EXIT_CODE, ConfigError, loadConfig, parseRole, type ServiceConfig } from './shared/config.js';
 import { createLogger, errorMessage } from './shared/logger.js';
 
@@ -81,6 +82,11 @@ async function start(config: ServiceConfig): Promise<void> {
 }
 
 function main(): void {
+  const fatal = (err: unknown): void => {
+    process.stderr.write(`fatal: ${errorMessage(err)}\n`);
+    process.exit(1);
+  };
+  if (process.argv[2] === 'proxy') return void runProxy().catch(fatal); // the fault proxy has its own config (system/proxy/main.ts)
   let config: ServiceConfig;
   try {
     config = loadConfig(parseRole(process.argv[2]), process.env);
@@ -91,10 +97,7 @@ function main(): void {
     }
     throw err;
   }
-  start(config).catch((err: unknown) => {
-    process.stderr.write(`fatal: ${errorMessage(err)}\n`);
-    process.exit(1);
-  });
+  start(config).catch(fatal);
 }
 
 main();

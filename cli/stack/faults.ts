@@ -8,8 +8,10 @@ import type Dockerode from 'dockerode';
 import { UsageError } from '../errors.js';
 import { findServiceContainer } from './containers.js';
 import { isNotModified } from './docker.js';
+import type { FaultContext } from './faults/context.js';
+import { applyGrayFault, healGrayFault } from './faults/registry.js';
 import { healthyNow, waitForHealthy } from './health.js';
-import type { FaultDriver } from './types.js';
+import type { FaultDriver, GrayFault } from './types.js';
 
 const SIGNALS = new Set(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGSTOP', 'SIGCONT']);
 
@@ -106,6 +108,19 @@ export class DockerFaultDriver implements FaultDriver {
   async waitHealthy(service: string, timeoutMs = 60_000): Promise<void> {
     const c = await this.container(service);
     await waitForHealthy(this.docker, c.id, timeoutMs);
+  }
+
+  /** Gray faults (loss, bandwidth, throttle, db-lock, proxy toxics): one module each under cli/stack/faults/. */
+  async degrade(fault: GrayFault): Promise<void> {
+    await applyGrayFault(this.faultContext(), fault);
+  }
+
+  async heal(fault: GrayFault): Promise<void> {
+    await healGrayFault(this.faultContext(), fault);
+  }
+
+  private faultContext(): FaultContext {
+    return { docker: this.docker, network: this.network, inspect: async (service) => (await this.container(service)).inspect() };
   }
 
   /** Is the service attached to the stack network (false after disconnect)? */

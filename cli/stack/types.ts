@@ -20,7 +20,59 @@ export interface FaultDriver {
   isHealthy(service: string): Promise<boolean>;
   /** Resolve once the service is healthy again (e.g. after start/unpause); rejects after timeoutMs. */
   waitHealthy?(service: string, timeoutMs?: number): Promise<void>;
+  /**
+   * Gray faults (a service degraded, not dead). Applying is idempotent (the same
+   * kind on the same service replaces the previous one); an InfrastructureError
+   * names what this host lacks (iptables, tc, the fault proxy…). Optional: a driver
+   * that cannot degrade leaves them out and the engine says so.
+   */
+  degrade?(fault: GrayFault): Promise<void>;
+  /** Undo a gray fault; a no-op when it is not applied (or its container was recreated since). */
+  heal?(fault: GrayFault): Promise<void>;
 }
+
+/** PostgreSQL's table lock modes (LOCK TABLE … IN <mode> MODE). */
+export type TableLockMode =
+  | 'ACCESS SHARE'
+  | 'ROW SHARE'
+  | 'ROW EXCLUSIVE'
+  | 'SHARE UPDATE EXCLUSIVE'
+  | 'SHARE'
+  | 'SHARE ROW EXCLUSIVE'
+  | 'EXCLUSIVE'
+  | 'ACCESS EXCLUSIVE';
+
+/**
+ * A gray fault on one service. `service` is always the service whose behaviour
+ * degrades (for the proxy toxics: the dependency whose connections suffer).
+ */
+export type GrayFault =
+  /** `percent` of the packets to and from the service dropped (both ways), or only those exchanged with `peer`. */
+  | { kind: 'loss'; service: string; percent: number; peer?: string }
+  /**
+   * The service cut off from `peers` (packets dropped in its network namespace) while everyone else still
+   * reaches both. `oneWay`: only what the service sends to the peers is dropped (its TCP connections to
+   * them fail; theirs to it fail too, their answers being part of what it sends).
+   */
+  | { kind: 'partition'; service: string; peers: string[]; oneWay?: boolean }
+  /** Egress of the service capped at `rate` (tc syntax: `512kbit`, `1mbit`, `10mbit`…). */
+  | { kind: 'bandwidth'; service: string; rate: string }
+  /** The container's CPU quota cut to `cpus` (e.g. 0.05): slow, not dead. */
+  | { kind: 'throttle'; service: string; cpus: number }
+  /** A session in PostgreSQL (`service`) holds `LOCK TABLE <table> IN <mode> MODE` for `durationMs`, then lets go. */
+  | { kind: 'db-lock'; service: string; table: string; mode: TableLockMode; durationMs: number }
+  /** Through the fault proxy: every chunk from the dependency (`downstream`, default) or to it delayed by `latencyMs` ± `jitterMs`. */
+  | { kind: 'latency'; service: string; latencyMs: number; jitterMs?: number; stream?: 'upstream' | 'downstream' }
+  /** Through the fault proxy: data to and from the dependency stops; connections closed after `timeoutMs` (0: held open). */
+  | { kind: 'timeout'; service: string; timeoutMs: number }
+  /**
+   * Through the fault proxy: connections to the dependency reset (RST) `afterMs` after their next data:
+   * `downstream` (default) when the dependency answers — the request was executed, the answer lost;
+   * `upstream` when the client sends — the request never arrives.
+   */
+  | { kind: 'reset'; service: string; afterMs?: number; stream?: 'upstream' | 'downstream' };
+
+export type GrayFaultKind = GrayFault['kind'];
 
 /** Addresses on the host (loopback) of a running stack; re-read after restarts. */
 export interface StackEndpoints {

@@ -2,7 +2,8 @@
 # Build EventFlow's offline image set from Debian packages, for hosts without
 # an image registry (air-gapped CI, this project's build machines).
 #
-#   localhost/eventflow/base        debootstrap'd Debian with every server we run
+#   localhost/eventflow/base        debootstrap'd Debian with every server we run, plus iproute2 and
+#                                   iptables for the fault helpers (cli/stack/faults/netns.ts)
 #   localhost/eventflow/postgres    honours POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_DB
 #   localhost/eventflow/redis       redis-server, arguments as with the official image
 #   localhost/eventflow/rabbitmq    honours RABBITMQ_DEFAULT_USER / _PASS, management + prometheus plugins
@@ -17,7 +18,7 @@ export DOCKER_BUILDKIT=0  # the legacy builder needs no buildx plugin (not packa
 here="$(cd "$(dirname "$0")" && pwd)"
 MIRROR="${EVENTFLOW_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 SUITE=bookworm
-PACKAGES=postgresql-15,redis-server,rabbitmq-server,nginx-light,prometheus,tini,ca-certificates,curl,procps,netbase,iproute2
+PACKAGES=postgresql-15,redis-server,rabbitmq-server,nginx-light,prometheus,tini,ca-certificates,curl,procps,netbase,iproute2,iptables
 log() { printf '\033[36m[images]\033[0m %s\n' "$*"; }
 
 command -v docker >/dev/null || { echo "docker client not found (run scripts/provision.sh)" >&2; exit 3; }
