@@ -4,6 +4,7 @@ import { ExitCode } from './exit-codes.js';
 import { EventflowError } from './errors.js';
 import { registerStackCommands } from './commands/stack.js';
 import { registerScenarioCommands } from './commands/scenario.js';
+import { registerImagesCommand } from './commands/images.js';
 
 const program = new Command()
   .name('eventflow')
@@ -14,6 +15,7 @@ const program = new Command()
 
 registerStackCommands(program);
 registerScenarioCommands(program);
+registerImagesCommand(program);
 
 program.addHelpText(
   'after',
