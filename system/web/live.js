@@ -7,6 +7,7 @@ const WINDOW_S = 10 * 60;
 const STEP_S = 5; // the stack's scrape interval
 const REFRESH_MS = 5000;
 const TIMEOUT_MS = 8000;
+const MAX_LISTED = 5; // most recent outage windows listed in words
 
 const OUTCOMES = [
   { name: 'confirmed', label: 'confirmed', color: '#1a7f37' },
@@ -143,10 +144,13 @@ function render() {
 
   const downNow = [...new Set(rows.filter((r) => lastState(r.samples, d.end) === 'down').map((r) => r.what))];
   card.dataset.downNow = downNow.join(',');
+  const shown = windows.slice(-MAX_LISTED);
+  const earlier = windows.length - shown.length;
   $('live-faults').replaceChildren(
+    ...(earlier > 0 ? [item(`… ${earlier} earlier window(s) with something down, shaded on the charts`, 'muted')] : []),
     ...(windows.length === 0
       ? [item('No outage in the last 10 minutes: every dependency answered every node.', 'muted')]
-      : windows.map((w) => {
+      : shown.map((w) => {
           const li = item(`${label(w)} ${clockOf(w.from)} – ${w.to >= d.end - STEP_S ? 'now' : clockOf(w.to)} (${Math.round(w.to - w.from)} s)`);
           li.setAttribute('data-testid', 'fault-window');
           li.dataset.what = [...w.what].join(',');
