@@ -123,7 +123,7 @@ export function workflowExamples(file: string, text = readFileSync(file, 'utf8')
 }
 
 /** Usage synopses (`eventflow up [--nodes N]`, `<file>`, `a\|b`) document a command's shape: not commands. */
-const SYNOPSIS = /[[\]<>]|\\\||\.\.\./;
+const SYNOPSIS = /[[\]<>…]|\\\||\.\.\./;
 
 export function markdownExamples(file: string, text = readFileSync(file, 'utf8')): CliExample[] {
   const out: CliExample[] = [];
