@@ -119,7 +119,7 @@ export async function ensureAppImage(
   const nodeImage = imageFor(set, 'node')!;
   const nodeId = await imageId(docker, nodeImage);
   if (!nodeId && set === 'offline') {
-    throw new InfrastructureError(`the offline Node image ${nodeImage} is missing.`, 'Build the offline image set: `npm run images:offline`.');
+    throw new InfrastructureError(`the offline Node image ${nodeImage} is missing.`, 'Build the offline image set: `eventflow images build`.');
   }
   const plan = planAppImage(set, nodeId ?? '');
   const current = await imageLabel(docker, plan.image, INPUTS_LABEL);
