@@ -87,16 +87,26 @@ async function load() {
   render();
 }
 
+/**
+ * A series born inside the window (a node or probe that was starting) begins with zeros until its
+ * first success: that is start-up, not an outage. A series older than the window keeps its zeros.
+ */
+export function withoutStartup(points, windowStart) {
+  if (points.length === 0 || points[0][0] <= windowStart + STEP_S) return points;
+  const firstUp = points.findIndex(([, v]) => v > 0);
+  return firstUp < 0 ? [] : points.slice(firstUp);
+}
+
 function strips(d) {
   const rows = [];
   for (const n of [...d.nodes].sort((a, b) => String(a.metric.node).localeCompare(String(b.metric.node)))) {
     const node = n.metric.node ?? n.metric.instance ?? '?';
-    rows.push({ label: `${node} (node)`, what: node, node, dependency: 'node', samples: n.points });
+    rows.push({ label: `${node} (node)`, what: node, node, dependency: 'node', samples: withoutStartup(n.points, d.start) });
   }
   const deps = [...d.deps].sort((a, b) => `${a.metric.dependency} ${a.metric.node}`.localeCompare(`${b.metric.dependency} ${b.metric.node}`));
   for (const s of deps) {
     const { node = '?', dependency = '?' } = s.metric;
-    rows.push({ label: `${node} → ${DEP_NAMES[dependency] ?? dependency}`, what: dependency, node, dependency, samples: s.points });
+    rows.push({ label: `${node} → ${DEP_NAMES[dependency] ?? dependency}`, what: dependency, node, dependency, samples: withoutStartup(s.points, d.start) });
   }
   return rows;
 }
