@@ -7,6 +7,7 @@ const WINDOW_S = 10 * 60;
 const STEP_S = 5; // the stack's scrape interval
 const REFRESH_MS = 5000;
 const TIMEOUT_MS = 8000;
+const MIN_SPAN_S = 120;
 const MAX_LISTED = 5; // most recent outage windows listed in words
 
 const OUTCOMES = [
@@ -138,12 +139,15 @@ function render() {
 
   const series = (list, defs, key) =>
     defs.map((def) => ({ ...def, points: list.find((s) => s.metric[key] === def.name)?.points ?? [] }));
+  // A young stack has data for the last minute only: show from its first sample (at least 2 minutes).
+  const earliest = Math.min(...[d.purchases, d.queue, d.deps, d.nodes].flat().map((x) => x.points[0]?.[0] ?? d.end));
+  const from = Math.min(d.end - MIN_SPAN_S, Math.max(d.start, earliest - STEP_S));
   const purchaseSeries = series(d.purchases, OUTCOMES, 'outcome');
   const queueSeries = series(d.queue, QUEUES, 'queue');
-  lineChart($('chart-purchases'), { from: d.start, to: d.end, step: STEP_S, series: purchaseSeries, faults });
-  lineChart($('chart-queue'), { from: d.start, to: d.end, step: STEP_S, series: queueSeries, faults, height: 130 });
+  lineChart($('chart-purchases'), { from, to: d.end, step: STEP_S, series: purchaseSeries, faults });
+  lineChart($('chart-queue'), { from, to: d.end, step: STEP_S, series: queueSeries, faults, height: 130 });
   stripChart($('live-strips'), {
-    from: d.start,
+    from,
     to: d.end,
     step: STEP_S,
     faults,
