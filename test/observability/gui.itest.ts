@@ -13,7 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StackEndpoints, StackHandle } from '../../cli/stack/types.js';
 import { artifactDir, launchChromium } from './browser.js';
-import { acquireStack, purchase, releaseStack, until } from './live-stack.js';
+import { acquireStack, drive, purchase, releaseStack, until } from './live-stack.js';
 
 let stack: StackHandle;
 let ep: StackEndpoints;
@@ -104,6 +104,8 @@ describe('web GUI on the live stack (headless Chromium)', () => {
   }, 60_000);
 
   it('PostgreSQL killed → degraded banner, a PENDING purchase, and the live panel shows the outage while it happens; back → CONFIRMED', async () => {
+    // For the documentation's pictures: some ordinary traffic first, so the charts have a "before".
+    if (docShots) await drive(ep.gateway, 30_000, 2);
     await stack.faults.kill('postgres');
     postgresDown = true;
     const banner = page.getByTestId('degraded-banner');
@@ -137,6 +139,12 @@ describe('web GUI on the live stack (headless Chromium)', () => {
     await expect.poll(async () => Number(await page.getByTestId('legend-purchases').getAttribute('data-max')), { timeout: 60_000, interval: 1000 }).toBeGreaterThan(0);
     expect(await page.locator('[data-testid=chart-purchases] [data-testid=fault-shade]').count()).toBeGreaterThanOrEqual(1);
     await shot('3-outage-live.png');
+    if (docShots) {
+      // …and an outage long enough to read on them (purchases keep coming: 202 each).
+      await drive(ep.gateway, 25_000, 2);
+      const updated = await page.getByTestId('live-status').textContent();
+      await expect.poll(() => page.getByTestId('live-status').textContent(), { timeout: 30_000 }).not.toBe(updated);
+    }
     await docShot('gui-db-outage-1280x800.png');
     await page.setViewportSize(PHONE);
     await expectBuyButtonsVisible(PHONE.width);
