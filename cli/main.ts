@@ -2,36 +2,13 @@
  * The CLI's entry point. Start-up stays cheap (`eventflow --help` loads commander, chalk and the
  * command definitions only): every action imports Docker, Testcontainers, the engine… when it runs.
  */
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
 import chalk from 'chalk';
 import { ExitCode } from './exit-codes.js';
-import { eventflowVersion } from './package.js';
 import { EventflowError } from './errors.js';
-import { registerStackCommands } from './commands/stack.js';
-import { registerScenarioCommands } from './commands/scenario.js';
-import { registerDlqCommand } from './commands/dlq.js';
+import { buildProgram } from './program.js';
 
-const program = new Command()
-  .name('eventflow')
-  .description('Bring the EventFlow stack up, break it on purpose, prove nothing was lost.')
-  .version(eventflowVersion())
-  .showHelpAfterError('(run "eventflow --help" for usage)')
-  .exitOverride();
-
-registerStackCommands(program);
-registerScenarioCommands(program);
-registerDlqCommand(program);
-
-program.addHelpText(
-  'after',
-  `
-Exit codes:
-  0    pass
-  1    a scenario check failed
-  2    usage or scenario-file error
-  3    infrastructure error (no Docker engine, a service that will not start)
-  130  interrupted`,
-);
+const program = buildProgram();
 
 try {
   await program.parseAsync(process.argv);

@@ -11,6 +11,8 @@ export const NOTIFIER_PORT = 9464;
 export const POSTGRES_PORT = 5432;
 export const REDIS_PORT = 6379;
 export const AMQP_PORT = 5672;
+export const PROMETHEUS_PORT = 9090;
+export const GRAFANA_PORT = 3000;
 
 /** Where system/web is copied in the NGINX container. */
 export const WEB_ROOT_IN_CONTAINER = '/usr/share/eventflow/web';

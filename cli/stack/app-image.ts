@@ -1,29 +1,22 @@
 /**
  * The application image (api, notifier, analytics): built from system/Dockerfile
  * (`ARG NODE_IMAGE`) on a staging context holding package.json, dist/system/**
- * and the production dependency closure of what dist/system imports (taken
- * from the repo's node_modules via package-lock.json: no registry needed).
+ * and the production dependency closure of what dist/system imports, copied from
+ * the installed node_modules (installed-packages.ts: a clone or an installed
+ * package alike; no registry needed).
  * Skipped when the image's `eventflow.inputs` label matches the inputs hash.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import type Dockerode from 'dockerode';
 import { InfrastructureError } from '../errors.js';
 import { appImageName, imageFor, type ImageSetName } from './images.js';
 import { packageRoot } from '../package.js';
+import { installedClosure, type InstalledPackage } from './installed-packages.js';
 
 export const INPUTS_LABEL = 'eventflow.inputs';
-
-interface LockPackage {
-  version?: string;
-  integrity?: string;
-  dev?: boolean;
-  dependencies?: Record<string, string>;
-  optionalDependencies?: Record<string, string>;
-  peerDependencies?: Record<string, string>;
-}
 
 function walkFiles(dir: string): string[] {
   const out: string[] = [];
@@ -55,49 +48,12 @@ export function importedPackages(files: string[]): Set<string> {
   return names;
 }
 
-/** lockfile paths (`node_modules/x`, `node_modules/a/node_modules/b`) of the production closure of `roots`. */
-export function dependencyClosure(lock: { packages: Record<string, LockPackage> }, roots: string[]): string[] {
-  const pkgs = lock.packages;
-  const resolve = (from: string, name: string): string | undefined => {
-    let base = from;
-    for (;;) {
-      const candidate = base ? `${base}/node_modules/${name}` : `node_modules/${name}`;
-      if (pkgs[candidate]) return candidate;
-      if (!base) return undefined;
-      const idx = base.lastIndexOf('/node_modules/');
-      base = idx >= 0 ? base.slice(0, idx) : '';
-    }
-  };
-  const seen = new Set<string>();
-  const queue: string[] = [];
-  for (const r of roots) {
-    const p = resolve('', r);
-    if (p && !seen.has(p)) {
-      seen.add(p);
-      queue.push(p);
-    }
-  }
-  while (queue.length > 0) {
-    const path = queue.shift()!;
-    const meta = pkgs[path]!;
-    const deps = { ...meta.dependencies, ...meta.optionalDependencies, ...meta.peerDependencies };
-    for (const name of Object.keys(deps)) {
-      const p = resolve(path, name);
-      if (p && !seen.has(p)) {
-        seen.add(p);
-        queue.push(p);
-      }
-    }
-  }
-  return [...seen].sort();
-}
-
 export interface AppImagePlan {
   image: string;
   nodeImage: string;
   dockerfile: string;
   hash: string;
-  modules: string[];
+  modules: InstalledPackage[];
   distFiles: string[];
 }
 
@@ -114,18 +70,22 @@ export function planAppImage(set: ImageSetName, nodeImageId = ''): AppImagePlan 
     throw new InfrastructureError('the services are not compiled yet (dist/system/main.js is missing).', 'Run `npm run build` first.');
   }
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockPackage> };
   const declared = Object.keys(pkg.dependencies ?? {});
   const imported = importedPackages(distFiles);
   const roots = declared.filter((d) => imported.has(d));
-  const modules = dependencyClosure(lock, roots.length > 0 ? roots : declared);
+  let modules: InstalledPackage[];
+  try {
+    modules = installedClosure(root, roots.length > 0 ? roots : declared);
+  } catch (error) {
+    throw new InfrastructureError(`the services' dependencies are incomplete: ${(error as Error).message}`);
+  }
 
   const nodeImage = imageFor(set, 'node')!;
   const h = createHash('sha256');
   h.update(`node-image ${nodeImage} ${nodeImageId}\n`);
   h.update(readFileSync(dockerfile));
   h.update(readFileSync(join(root, 'package.json')));
-  for (const m of modules) h.update(`${m} ${lock.packages[m]?.version ?? ''} ${lock.packages[m]?.integrity ?? ''}\n`);
+  for (const m of modules) h.update(`${m.target} ${m.version}\n`);
   for (const f of distFiles) {
     h.update(`${relative(root, f)}\n`);
     h.update(readFileSync(f));
@@ -159,7 +119,7 @@ export async function ensureAppImage(
   const nodeImage = imageFor(set, 'node')!;
   const nodeId = await imageId(docker, nodeImage);
   if (!nodeId && set === 'offline') {
-    throw new InfrastructureError(`the offline Node image ${nodeImage} is missing.`, 'Build the offline image set: `npm run images:offline`.');
+    throw new InfrastructureError(`the offline Node image ${nodeImage} is missing.`, 'Build the offline image set: `eventflow images build`.');
   }
   const plan = planAppImage(set, nodeId ?? '');
   const current = await imageLabel(docker, plan.image, INPUTS_LABEL);
@@ -178,12 +138,8 @@ export async function ensureAppImage(
       cpSync(f, target);
     }
     // Copy each closure package once (nested ones come with their parent).
-    const chosen = plan.modules.filter((m) => !plan.modules.some((o) => o !== m && m.startsWith(`${o}/`)));
-    for (const m of chosen) {
-      const src = join(root, m);
-      if (!existsSync(src)) continue;
-      cpSync(src, join(ctx, m), { recursive: true, dereference: true });
-    }
+    const chosen = plan.modules.filter((m) => !plan.modules.some((o) => o !== m && m.target.startsWith(`${o.target}/`) && m.dir.startsWith(`${o.dir}${sep}`)));
+    for (const m of chosen) cpSync(m.dir, join(ctx, m.target), { recursive: true, dereference: true });
     mkdirSync(join(ctx, 'node_modules'), { recursive: true });
     const entries = readdirSync(ctx);
     onStatus(`docker build ${plan.image} (FROM ${plan.nodeImage})`);
@@ -211,12 +167,4 @@ export async function ensureAppImage(
   const after = await imageLabel(docker, plan.image, INPUTS_LABEL);
   if (after !== plan.hash) throw new InfrastructureError(`building ${plan.image} reported success but the image is not there.`);
   return { image: plan.image, built: true, hash: plan.hash };
-}
-
-/** Size in bytes of the staged dependency closure (for logs/tests). */
-export function closureSize(modules: string[]): number {
-  const root = packageRoot();
-  let total = 0;
-  for (const m of modules) for (const f of walkFiles(join(root, m))) total += statSync(f).size;
-  return total;
 }

@@ -9,10 +9,42 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, dirname } from 'node:path';
 import { packageRoot } from '../package.js';
-import { ANALYTICS_PORT, API_PORT, NOTIFIER_PORT, WEB_ROOT_IN_CONTAINER, apiNodeNames } from './addresses.js';
+import { ANALYTICS_PORT, API_PORT, GRAFANA_PORT, NOTIFIER_PORT, PROMETHEUS_PORT, WEB_ROOT_IN_CONTAINER, apiNodeNames } from './addresses.js';
 
 /** The API's own body limit (architecture.md); NGINX answers larger bodies with the same JSON error. */
 export const BODY_LIMIT = '16k';
+
+/**
+ * Monitoring through the gateway, for the GUI's live panel and its Grafana links. Prometheus:
+ * read-only queries only (GET /api/v1/query and /query_range). Both names are resolved per
+ * request by Docker's DNS (127.0.0.11), so NGINX starts without them and follows a restarted
+ * container; Grafana is absent from the offline image set (then /grafana/ answers 404).
+ */
+const MONITORING_LOCATIONS = `
+    location ~ ^/prometheus/api/v1/(?<prom_api>query|query_range)$ {
+        limit_except GET { deny all; }
+        resolver 127.0.0.11 valid=10s ipv6=off;
+        set $prometheus_upstream prometheus:${PROMETHEUS_PORT};
+        proxy_pass http://$prometheus_upstream/api/v1/$prom_api$is_args$args;
+        error_page 502 504 = @prometheus_unavailable;
+    }
+
+    location @prometheus_unavailable {
+        default_type application/json;
+        return 503 '{"status":"error","errorType":"unavailable","error":"Prometheus is not reachable"}';
+    }
+
+    location /grafana/ {
+        resolver 127.0.0.11 valid=10s ipv6=off;
+        set $grafana_upstream grafana:${GRAFANA_PORT};
+        proxy_pass http://$grafana_upstream;
+        error_page 502 504 = @grafana_absent;
+    }
+
+    location @grafana_absent {
+        default_type application/json;
+        return 404 '{"error":"NOT_FOUND","message":"this stack runs no Grafana (offline image set)"}';
+    }`;
 
 export function renderNginxConf({ apiNodes }: { apiNodes: string[] }): string {
   const servers = apiNodes.map((n) => `    server ${n}:${API_PORT} max_fails=1 fail_timeout=2s;`).join('\n');
@@ -77,6 +109,7 @@ server {
     location /analytics/ {
         proxy_pass http://analytics:${ANALYTICS_PORT}/;
     }
+${MONITORING_LOCATIONS}
 
     # The static GUI (system/web).
     location / {

@@ -8,7 +8,8 @@ import { appImageName, imageFor } from './images.js';
 import { packageRoot } from '../package.js';
 import { renderNginxConf, renderPrometheusYml, staticConfigFiles } from './render.js';
 import { buildTopology, startWaves, validateStackId, type ServiceSpec } from './topology.js';
-import { dependencyClosure, importedPackages } from './app-image.js';
+import { importedPackages } from './app-image.js';
+import { installedClosure } from './installed-packages.js';
 
 const creds = generateCredentials();
 const topo = (nodes = 3, imageSet: 'official' | 'offline' = 'offline') => buildTopology({ stackId: 't1', nodes, imageSet, credentials: creds });
@@ -109,7 +110,18 @@ describe('rendered config', () => {
     expect(conf).toContain('location /analytics/ {\n        proxy_pass http://analytics:3001/;');
     expect(conf).toMatch(/location ~ \^\/\(events\|purchase\|orders\|health\)/);
     expect(conf).toContain('root /usr/share/eventflow/web;');
-    expect(conf).not.toContain('resolver');
+    // The API upstream is resolved once at start; only the monitoring locations resolve per request.
+    expect(conf.slice(0, conf.indexOf('location ~ ^/prometheus/'))).not.toContain('resolver');
+  });
+
+  it('nginx: Prometheus for the GUI read-only (GET, query and query_range only); Grafana under /grafana/', () => {
+    const conf = renderNginxConf({ apiNodes: ['api-1'] });
+    const block = conf.slice(conf.indexOf('location ~ ^/prometheus/'), conf.indexOf('location @prometheus_unavailable'));
+    expect(block).toContain('location ~ ^/prometheus/api/v1/(?<prom_api>query|query_range)$ {');
+    expect(block).toContain('limit_except GET { deny all; }');
+    expect(block).toContain('proxy_pass http://$prometheus_upstream/api/v1/$prom_api$is_args$args;');
+    expect(conf).toContain('set $grafana_upstream grafana:3000;');
+    expect(conf.match(/location ~[^{]*prometheus[^{]*\{/g)).toHaveLength(1);
   });
 
   it('prometheus: the five jobs, all api nodes, the rules folder', () => {
@@ -169,18 +181,31 @@ describe('docker-compose.yml agrees with the topology', () => {
 });
 
 describe('app image inputs', () => {
-  it('finds bare imports and resolves the production closure through the lockfile', () => {
-    const lock = {
-      packages: {
-        '': {},
-        'node_modules/a': { version: '1.0.0', dependencies: { b: '^1' } },
-        'node_modules/b': { version: '1.0.0', dependencies: { c: '^2' } },
-        'node_modules/b/node_modules/c': { version: '2.0.0' },
-        'node_modules/c': { version: '1.0.0' },
-        'node_modules/dev-only': { version: '1.0.0', dev: true },
-      },
+  // A clone (repo/node_modules) and an installed package (deps hoisted beside node_modules/eventflow).
+  it.each([
+    { layout: 'clone', root: 'repo', top: 'repo' },
+    { layout: 'installed package', root: 'proj/node_modules/eventflow', top: 'proj' },
+  ])('resolves the production closure from node_modules as Node does ($layout)', async ({ root, top }) => {
+    const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const base = mkdtempSync(join(tmpdir(), 'ef-closure-'));
+    const pkg = (dir: string, name: string, version: string, deps: Record<string, string> = {}, extra: object = {}) => {
+      mkdirSync(join(base, dir), { recursive: true });
+      writeFileSync(join(base, dir, 'package.json'), JSON.stringify({ name, version, dependencies: deps, ...extra }));
     };
-    expect(dependencyClosure(lock, ['a'])).toEqual(['node_modules/a', 'node_modules/b', 'node_modules/b/node_modules/c']);
+    pkg(root, 'eventflow', '0.1.0', { a: '^1' });
+    pkg(`${top}/node_modules/a`, 'a', '1.0.0', { b: '^1' }, { optionalDependencies: { 'not-installed': '^1' } });
+    pkg(`${top}/node_modules/b`, 'b', '1.0.0', { c: '^2' });
+    pkg(`${top}/node_modules/b/node_modules/c`, 'c', '2.0.0');
+    pkg(`${top}/node_modules/c`, 'c', '1.0.0');
+    pkg(`${top}/node_modules/dev-only`, 'dev-only', '1.0.0');
+    const closure = installedClosure(join(base, root), ['a']);
+    expect(closure.map((m) => [m.target, m.version])).toEqual([
+      ['node_modules/a', '1.0.0'],
+      ['node_modules/b', '1.0.0'],
+      ['node_modules/b/node_modules/c', '2.0.0'],
+    ]);
+    expect(() => installedClosure(join(base, root), ['missing'])).toThrow(/"missing" \(needed by eventflow\) is not installed/);
   });
 
   it('reads import specifiers of compiled files', async () => {

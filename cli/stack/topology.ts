@@ -264,6 +264,9 @@ export function buildTopology(opts: TopologyOptions): Topology {
         GF_ANALYTICS_REPORTING_ENABLED: 'false',
         GF_ANALYTICS_CHECK_FOR_UPDATES: 'false',
         GF_USERS_ALLOW_SIGN_UP: 'false',
+        // Also served by NGINX under /grafana/ (the GUI links there): the published port is random.
+        GF_SERVER_ROOT_URL: '%(protocol)s://%(domain)s/grafana/',
+        GF_SERVER_SERVE_FROM_SUB_PATH: 'true',
       },
       ports: [3000],
       published: [{ container: 3000, endpoint: 'grafana' }],

@@ -1,6 +1,8 @@
 // EventFlow web GUI: plain ES module, no build step, no third-party code.
 // Talks to the API through the gateway that serves this page (same origin).
 //   GET /events · POST /purchase (Idempotency-Key) · GET /orders/:id · GET /health · GET /analytics/summary
+// The live panel (live.js) reads Prometheus through the same gateway (/prometheus/).
+import { startLivePanel } from './live.js';
 
 const REQUEST_TIMEOUT_MS = 5000;
 const HEALTH_EVERY_MS = 2000;
@@ -91,7 +93,7 @@ function renderEvents() {
   const body = $('events-body');
   const src = $('events-source');
   if (state.eventsError && state.events.length === 0) {
-    body.replaceChildren(row([cell(`Cannot load events: ${state.eventsError}`, 'muted', 7)]));
+    body.replaceChildren(row([cell(`Cannot load events: ${state.eventsError}`, 'muted', 4)]));
   }
   src.textContent = state.eventsError
     ? `refresh failed: ${state.eventsError}`
@@ -120,16 +122,22 @@ function renderEvents() {
       buy.textContent = 'Buy';
       buy.setAttribute('data-testid', 'buy-button');
       buy.addEventListener('click', () => buyTickets(ev.id, qty, buy));
-      tr.append(cell(''), cell(''), cell(''), cell(''), cell(''), cellOf(qty), cellOf(buy));
+      const name = document.createElement('span');
+      name.className = 'event-name';
+      const where = document.createElement('span');
+      where.className = 'event-where';
+      const buyCell = cellOf(qty, buy);
+      buyCell.className = 'buy';
+      tr.append(cellOf(name, where), cell('', 'price'), cell('', 'left'), buyCell);
       body.append(tr);
     }
     const c = tr.children;
-    c[0].textContent = ev.name;
-    c[1].textContent = ev.venue ?? '';
-    c[2].textContent = ev.startsAt ? new Date(ev.startsAt).toLocaleString() : '';
-    c[3].textContent = money(ev.unitPriceCents);
-    c[4].textContent = String(ev.remaining ?? '');
-    c[4].setAttribute('data-testid', 'remaining');
+    c[0].children[0].textContent = ev.name;
+    c[0].children[1].textContent = [ev.venue, ev.startsAt ? new Date(ev.startsAt).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' }) : ''].filter(Boolean).join(' · ');
+    c[1].textContent = money(ev.unitPriceCents);
+    c[2].textContent = `${ev.remaining ?? ''}`;
+    c[2].setAttribute('data-testid', 'remaining');
+    c[2].dataset.label = 'left';
   }
 }
 
@@ -482,6 +490,7 @@ function start() {
   every(EVENTS_EVERY_MS, loadEvents);
   every(HEALTH_EVERY_MS, loadHealth);
   every(ANALYTICS_EVERY_MS, loadAnalytics);
+  startLivePanel();
 }
 
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);

@@ -108,12 +108,48 @@ class FakeApi {
       }
       return true;
     }
+    if (req.method === 'GET' && url.pathname === '/prometheus/api/v1/query_range') {
+      send(200, fakePrometheus(url.searchParams));
+      return true;
+    }
     if (req.method === 'GET' && url.pathname === '/analytics/summary') {
       send(200, { orders: this.orders.size, revenueCents: [...this.orders.values()].reduce((s, o) => s + o.totalCents, 0), stale: !this.dbUp });
       return true;
     }
     return false;
   }
+}
+
+/**
+ * Prometheus as the gateway proxies it: a PostgreSQL outage from 3 to 1 minutes before `end`,
+ * seen by every api node; purchases are accepted asynchronously during it, a backlog builds.
+ */
+function fakePrometheus(params: URLSearchParams) {
+  const query = params.get('query') ?? '';
+  const [start, end, step] = ['start', 'end', 'step'].map((k) => Number(params.get(k)));
+  const times: number[] = [];
+  for (let t = start!; t <= end!; t += step!) times.push(t);
+  const down = (t: number) => t >= end! - 180 && t < end! - 60;
+  const series = (metric: Record<string, string>, value: (t: number) => number) => ({ metric, values: times.map((t) => [t, String(value(t))]) });
+  const nodes = ['api-1', 'api-2', 'api-3'];
+  let result: unknown[] = [];
+  if (query.includes('eventflow_purchases_total')) {
+    result = [
+      series({ outcome: 'confirmed' }, (t) => (down(t) ? 0 : 2)),
+      series({ outcome: 'accepted_async' }, (t) => (down(t) ? 2 : 0)),
+      series({ outcome: 'refused' }, () => 0),
+    ];
+  } else if (query.includes('eventflow_notifier_queue_messages')) {
+    result = [series({ queue: 'purchases' }, (t) => (down(t) ? Math.round((t - (end! - 180)) / 5) : 0)), series({ queue: 'retry' }, () => 0)];
+  } else if (query.includes('eventflow_dependency_up')) {
+    result = nodes.flatMap((node) => ['postgres', 'redis', 'rabbitmq'].map((dependency) => series({ node, dependency }, (t) => (dependency === 'postgres' && down(t) ? 0 : 1))));
+  } else if (query.includes('up{')) {
+    result = [...nodes, 'analytics'].map((node) => series({ node, instance: `${node}:3000` }, () => 1));
+    // The notifier started 5 minutes ago: scraped down for 30 s while it came up — start-up, not an outage.
+    const born = end! - 300;
+    result.push({ metric: { node: 'notifier', instance: 'notifier:9464' }, values: times.filter((t) => t >= born).map((t) => [t, t < born + 30 ? '0' : '1']) });
+  }
+  return { status: 'success', data: { resultType: 'matrix', result } };
 }
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css' };
@@ -158,8 +194,8 @@ beforeEach(() => {
   api = new FakeApi();
 });
 
-async function open(): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+async function open(viewport = { width: 1280, height: 900 }): Promise<Page> {
+  const page = await browser.newPage({ viewport, deviceScaleFactor: 1 });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => {
@@ -230,6 +266,55 @@ describe('web GUI (headless Chromium, fake API)', () => {
     expect(new Set(api.purchaseKeys).size).toBe(1);
     expect(api.purchaseKeys[0]).toMatch(/^[A-Za-z0-9_.:-]{8,128}$/);
     expect(api.orders.size).toBe(1);
+    await page.close();
+  }, 60_000);
+
+  // The events table once ran past its card at 1400 × 1200: the buy column was cut off.
+  it.each([
+    { width: 1400, height: 1200 },
+    { width: 1280, height: 800 },
+    { width: 390, height: 844 },
+  ])('shows every buy button inside the viewport at $width × $height, without horizontal scrolling', async (viewport) => {
+    const page = await open(viewport);
+    await expect.poll(() => page.getByTestId('event-row').count(), { timeout: 10_000 }).toBe(2);
+    const boxes = await page.getByTestId('buy-button').evaluateAll((buttons) =>
+      buttons.map((b) => {
+        const r = b.getBoundingClientRect();
+        const card = b.closest('.card')!.getBoundingClientRect();
+        return { left: r.left, right: r.right, width: r.width, cardRight: card.right };
+      }),
+    );
+    for (const b of boxes) {
+      expect(b.width).toBeGreaterThan(20);
+      expect(b.left).toBeGreaterThanOrEqual(0);
+      expect(b.right).toBeLessThanOrEqual(viewport.width);
+      expect(b.right).toBeLessThanOrEqual(b.cardRight);
+    }
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(viewport.width);
+    await page.screenshot({ path: join(shots, `layout-${viewport.width}x${viewport.height}.png`), fullPage: true });
+    expect((page as Page & { jsErrors: string[] }).jsErrors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('live panel: shades the PostgreSQL outage Prometheus reports and shows the asynchronous purchases and the backlog', async () => {
+    const page = await open();
+    await expect.poll(() => page.getByTestId('fault-window').count(), { timeout: 15_000 }).toBe(1);
+    expect(await page.getByTestId('fault-window').getAttribute('data-what')).toBe('postgres');
+    expect(await page.getByTestId('fault-window').textContent()).toMatch(/PostgreSQL down .*\(12\d s\)/);
+    // one shade per chart (purchases, queue, strips)
+    expect(await page.getByTestId('fault-shade').count()).toBe(3);
+    expect(Number(await page.getByTestId('legend-accepted_async').getAttribute('data-max'))).toBe(2);
+    expect(Number(await page.getByTestId('legend-confirmed').getAttribute('data-now'))).toBe(2);
+    expect(Number(await page.getByTestId('legend-purchases').getAttribute('data-max'))).toBeGreaterThan(10);
+    const pg = page.locator('[data-testid=strip][data-node=api-2][data-dependency=postgres]');
+    expect(Number(await pg.getAttribute('data-down-samples'))).toBe(24);
+    expect(await pg.getAttribute('data-now')).toBe('up');
+    expect(await page.locator('[data-testid=strip][data-dependency=node]').count()).toBe(5);
+    expect(await page.locator('[data-testid=strip][data-node=notifier][data-dependency=node]').getAttribute('data-down-samples')).toBe('0');
+    expect(await page.getByTestId('live-panel').getAttribute('data-down-now')).toBe('');
+    expect(await page.getByTestId('grafana-links').isHidden()).toBe(true);
+    await page.screenshot({ path: join(shots, 'live-panel.png'), fullPage: true });
+    expect((page as Page & { jsErrors: string[] }).jsErrors).toEqual([]);
     await page.close();
   }, 60_000);
 
