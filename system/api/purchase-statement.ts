@@ -81,7 +81,8 @@ async function attempt(
 ): Promise<StatementResult | { kind: 'price-mismatch'; unitPriceCents: number }> {
   let row: ResultRow | undefined;
   try {
-    const r = await db.query<ResultRow>(PURCHASE_SQL, [
+    // named: prepared once per connection, so PostgreSQL does not parse and plan the CTE on every purchase
+    const r = await db.query<ResultRow>({ name: 'eventflow-purchase', text: PURCHASE_SQL }, [
       input.orderId,
       input.idempotencyKey,
       input.eventId,

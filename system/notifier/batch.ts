@@ -54,7 +54,7 @@ interface OneRow {
 type Outcome = PersistResult | UnknownEventError;
 
 async function persistOne(client: pg.PoolClient, m: PurchaseMessage): Promise<Outcome> {
-  const r = await client.query<OneRow>(PERSIST_ONE_SQL, [
+  const r = await client.query<OneRow>({ name: 'eventflow-persist-one', text: PERSIST_ONE_SQL }, [
     m.orderId,
     m.idempotencyKey,
     m.eventId,
