@@ -211,7 +211,7 @@ export async function run(): Promise<void> {
   };
   mkdirSync(outDir, { recursive: true });
   const md = renderMarkdown(table);
-  writeFileSync(join(outDir, 'benchmarks.md'), `# Benchmarks: the front door against its limits\n\n${md}`);
+  writeFileSync(join(outDir, 'benchmarks.md'), `# Benchmarks: the front door against its limits\n\nThe latest \`npm run bench front-door\`; the figures before issue 10 and what each change bought: [benchmarks-before.md](benchmarks-before.md).\n\n${md}`);
   writeFileSync(join(outDir, 'benchmarks.json'), `${JSON.stringify(table, null, 2)}\n`);
   process.stdout.write(`${md}\nwritten: ${join(outDir, 'benchmarks.md')}, benchmarks.json\n`);
 }
