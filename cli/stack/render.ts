@@ -13,6 +13,8 @@ import { ANALYTICS_PORT, API_PORT, GRAFANA_PORT, NOTIFIER_PORT, PROMETHEUS_PORT,
 
 /** The API's own body limit (architecture.md); NGINX answers larger bodies with the same JSON error. */
 export const BODY_LIMIT = '16k';
+/** Idle upstream connections each NGINX worker keeps (all nodes together). */
+const UPSTREAM_KEEPALIVE = 32;
 
 /**
  * Monitoring through the gateway, for the GUI's live panel and its Grafana links. Prometheus:
@@ -52,8 +54,14 @@ export function renderNginxConf({ apiNodes }: { apiNodes: string[] }): string {
 # \`eventflow up\` renders it per stack; regenerate this copy with \`node --import tsx cli/stack/render.ts\`.
 upstream eventflow_api {
 ${servers}
-    # No upstream keepalive on purpose: a reused connection to a node that was cut off the
-    # network (partition) hangs until proxy_read_timeout; a fresh connect fails in 1 s.
+    # Reused connections to the nodes: a fresh TCP connect per request cut the gateway's throughput
+    # (docs/benchmarks.md). Partition-safe because of the timeouts below: a reused connection to a
+    # node cut off the network fails after proxy_read_timeout (5 s), max_fails=1 takes the node out for
+    # fail_timeout, and proxy_next_upstream retries the request on another node (POSTs are idempotent by key).
+    # A node closing an idle connection (rolling restart) is an \`error\`, retried the same way.
+    keepalive ${UPSTREAM_KEEPALIVE};
+    keepalive_requests 10000;
+    keepalive_timeout 30s;
 }
 
 server {
@@ -70,6 +78,9 @@ server {
     proxy_set_header X-Forwarded-Proto $scheme;
     # one id per client request, the same on every retry of it: a keyless POST retried on another node is one purchase
     proxy_set_header X-Request-Id $request_id;
+    # proxy_read_timeout bounds a reused connection to a partitioned node (then the request is retried on
+    # another node). Not shorter: a slow but live node (host under load) would have its request retried
+    # elsewhere while it still runs, and two nodes would accept the same key (see docs/benchmarks.md).
     proxy_connect_timeout 1s;
     proxy_send_timeout 5s;
     proxy_read_timeout 5s;

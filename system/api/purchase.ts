@@ -10,6 +10,7 @@ import { orderIdFor } from '../shared/order-id.js';
 import type { Catalogue } from './catalogue.js';
 import type { PendingStore } from './pending.js';
 import { priceOrder } from './pricing.js';
+import { PurchaseStatement, type OrderRow } from './purchase-statement.js';
 
 export interface PurchaseInput {
   eventId: number;
@@ -32,17 +33,6 @@ export interface PurchaseOutcome {
   body: PurchaseAnswer;
 }
 
-interface OrderRow {
-  id: string;
-  event_id: number;
-  quantity: number;
-  total_cents: number;
-  status: 'CONFIRMED' | 'REJECTED';
-  reason: string | null;
-}
-
-/** Raised inside the transaction when a concurrent request with the same key won the insert. */
-class KeyRace extends Error {}
 
 export const RETRY_AFTER_SECONDS = 2;
 
@@ -64,6 +54,8 @@ function refuseIfRejected(err: unknown, orderId: string, log: Logger): void {
 }
 
 export class PurchaseService {
+  private readonly statement = new PurchaseStatement((unit, quantity) => priceOrder(unit, quantity).totalCents);
+
   constructor(
     private readonly deps: {
       db: Database;
@@ -94,46 +86,27 @@ export class PurchaseService {
     return r.rows[0];
   }
 
-  /** The synchronous path: one transaction checks stock, inserts the order, decrements stock. */
+  /** The synchronous path: one statement checks the key and stock, takes stock, inserts order + notification (purchase-statement.ts). */
   private async syncPurchase(input: PurchaseInput, orderId: string, acceptedAt: string): Promise<PurchaseOutcome> {
     const { db, nodeId } = this.deps;
-    try {
-      return await db.tx(async (client) => {
-        const existing = await this.findByKey(client, input.idempotencyKey);
-        if (existing) return this.answerFromRow(existing, input.idempotencyKey);
-        const upd = await client.query<{ unit_price_cents: number }>(
-          'UPDATE events SET remaining = remaining - $2 WHERE id = $1 AND remaining >= $2 RETURNING unit_price_cents',
-          [input.eventId, input.quantity],
-        );
-        const ev = upd.rows[0];
-        if (!ev) {
-          const r = await client.query<{ remaining: number }>('SELECT remaining FROM events WHERE id = $1', [input.eventId]);
-          const row = r.rows[0];
-          if (!row) throw eventNotFound(input.eventId);
-          throw soldOut(input.eventId, row.remaining);
-        }
-        const { totalCents } = priceOrder(ev.unit_price_cents, input.quantity);
-        const ins = await client.query(
-          `INSERT INTO orders (id, idempotency_key, event_id, quantity, buyer_email, total_cents, status, reason, path, node_id, accepted_at, persisted_at)
-           VALUES ($1, $2, $3, $4, $5, $6, 'CONFIRMED', NULL, 'sync', $7, $8, now())
-           ON CONFLICT DO NOTHING RETURNING id`,
-          [orderId, input.idempotencyKey, input.eventId, input.quantity, input.email, totalCents, nodeId, acceptedAt],
-        );
-        if (ins.rowCount === 0) throw new KeyRace();
-        await client.query(
-          "INSERT INTO notifications (order_id, email, kind) VALUES ($1, $2, 'order_confirmed') ON CONFLICT (order_id) DO NOTHING",
-          [orderId, input.email],
-        );
+    const r = await db.run((pool) => this.statement.run(pool, { ...input, orderId, acceptedAt, nodeId }));
+    switch (r.kind) {
+      case 'confirmed':
         return {
-          httpStatus: 201 as const,
-          body: { status: 'CONFIRMED' as const, orderId, eventId: input.eventId, quantity: input.quantity, totalCents, idempotencyKey: input.idempotencyKey },
+          httpStatus: 201,
+          body: { status: 'CONFIRMED', orderId, eventId: input.eventId, quantity: input.quantity, totalCents: r.totalCents, idempotencyKey: input.idempotencyKey },
         };
-      });
-    } catch (err) {
-      if (!(err instanceof KeyRace)) throw err;
-      const row = await db.run((pool) => this.findByKey(pool, input.idempotencyKey));
-      if (!row) throw err;
-      return this.answerFromRow(row, input.idempotencyKey);
+      case 'existing':
+        return this.answerFromRow(r.row, input.idempotencyKey);
+      case 'unknown-event':
+        throw eventNotFound(input.eventId);
+      case 'sold-out':
+        throw soldOut(input.eventId, r.remaining);
+      case 'key-race': {
+        const row = await db.run((pool) => this.findByKey(pool, input.idempotencyKey));
+        if (!row) throw new Error(`order for Idempotency-Key ${input.idempotencyKey} vanished after a concurrent insert`);
+        return this.answerFromRow(row, input.idempotencyKey);
+      }
     }
   }
 

@@ -22,10 +22,12 @@ import {
 } from '../shared/message.js';
 import { createMetrics, DEAD_LETTER_REASONS, type Metrics } from '../shared/metrics.js';
 import { migrateWithRetry } from '../db/migrate.js';
-import { persistPurchase, UnknownEventError } from './persist.js';
+import { PersistBatcher } from './batch.js';
+import { UnknownEventError } from './persist.js';
 import { notifierHealthSchema } from './schemas.js';
 
-export const PREFETCH = 10;
+/** unacked messages at a time; also the largest batch persisted in one transaction (batch.ts) */
+export const PREFETCH = 32;
 export const DB_BACKOFF_START_MS = 100;
 export const DB_BACKOFF_CAP_MS = 2000;
 /** pause after a transient database error (the database answers, not now): 250 ms doubling per failure in a row, capped */
@@ -60,10 +62,12 @@ export class Notifier {
   private sleepTimer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
   readonly broker: Broker;
+  private readonly batcher: PersistBatcher;
 
   constructor(
     private readonly deps: { db: Database; metrics: Metrics; log: Logger; amqpUrl: string; hooks?: NotifierHooks; migrated: () => boolean },
   ) {
+    this.batcher = new PersistBatcher(deps.db, PREFETCH);
     this.broker = new Broker({
       url: deps.amqpUrl,
       log: deps.log,
@@ -129,7 +133,7 @@ export class Notifier {
       }
       const m = decoded.message;
       try {
-        const r = await persistPurchase(this.deps.db, m);
+        const r = await this.batcher.persist(m);
         this.transientStreak = 0;
         await this.deps.hooks?.afterPersist?.(m);
         ch.ack(msg);
@@ -276,7 +280,8 @@ export async function createNotifierService(
   const log = opts.log ?? createLogger(config.logLevel, { service: 'notifier', node: config.nodeId });
   const metrics = createMetrics('notifier', config.nodeId, { defaultMetrics: true });
   const db = createServiceDatabase(config, log, metrics, {
-    poolSize: PREFETCH,
+    // batches (batch.ts) write on one connection at a time; the rest serve per-message fallbacks and probes
+    poolSize: 10,
     // a timed-out-but-committed transaction would be counted as a duplicate later: let pg's timeouts bound it
     breakerTimeout: false,
   });

@@ -56,6 +56,23 @@ function dropConnection(conn: ChannelModel): void {
 
 class ConnectTimeout extends Error {}
 
+type Settle = (err: BrokerUnavailableError | undefined) => void;
+const unconfirmedByChannel = new WeakMap<ConfirmChannel, Set<Settle>>();
+
+/** The publishes of a channel still waiting for their confirm; the channel's close fails them all. */
+function unconfirmedOf(ch: ConfirmChannel): Set<Settle> {
+  let set = unconfirmedByChannel.get(ch);
+  if (!set) {
+    const pending = new Set<Settle>();
+    ch.once('close', () => {
+      for (const settle of [...pending]) settle(new BrokerUnavailableError('channel closed before confirm', true));
+    });
+    unconfirmedByChannel.set(ch, pending);
+    set = pending;
+  }
+  return set;
+}
+
 /**
  * One AMQP connection + one confirm channel, re-established by itself with
  * backoff (100 ms doubling, capped at 2 s) whenever the broker goes away.
@@ -197,39 +214,29 @@ export class Broker {
    * Publish and wait for the broker's confirm. Rejects with BrokerUnavailableError when not connected or
    * nacked (nothing stored), or when the confirm does not come within the timeout or the channel closes
    * first (`mayHaveStored`: the broker may have queued it).
+   * Every publish shares the one confirm channel; a closing channel fails all its
+   * unconfirmed publishes at once (one listener per channel, not one per message).
    */
   publish(exchange: string, routingKey: string, content: Buffer, options: Options.Publish): Promise<void> {
     const ch = this.ch;
     if (!ch) return Promise.reject(new BrokerUnavailableError('broker not connected'));
     const timeoutMs = this.opts.publishTimeoutMs ?? 3000;
+    const unconfirmed = unconfirmedOf(ch);
     return new Promise<void>((resolve, reject) => {
-      let done = false;
-      const timer = setTimeout(() => {
-        if (done) return;
-        done = true;
-        reject(new BrokerUnavailableError(`no publisher confirm within ${timeoutMs} ms`, true));
-      }, timeoutMs);
-      const onClose = (): void => {
-        if (done) return;
-        done = true;
+      const settle = (err: BrokerUnavailableError | undefined): void => {
+        if (!unconfirmed.delete(settle)) return; // already settled (timeout, close or confirm)
         clearTimeout(timer);
-        reject(new BrokerUnavailableError('channel closed before confirm', true));
+        if (err) reject(err);
+        else resolve();
       };
-      ch.once('close', onClose);
+      const timer = setTimeout(() => settle(new BrokerUnavailableError(`no publisher confirm within ${timeoutMs} ms`, true)), timeoutMs);
+      unconfirmed.add(settle);
       try {
-        ch.publish(exchange, routingKey, content, options, (err: unknown) => {
-          ch.removeListener('close', onClose);
-          if (done) return;
-          done = true;
-          clearTimeout(timer);
-          if (err) reject(new BrokerUnavailableError(`broker nacked the message: ${errorMessage(err)}`));
-          else resolve();
-        });
+        ch.publish(exchange, routingKey, content, options, (err: unknown) =>
+          settle(err ? new BrokerUnavailableError(`broker nacked the message: ${errorMessage(err)}`) : undefined),
+        );
       } catch (err) {
-        ch.removeListener('close', onClose);
-        done = true;
-        clearTimeout(timer);
-        reject(new BrokerUnavailableError(errorMessage(err)));
+        settle(new BrokerUnavailableError(errorMessage(err)));
       }
     });
   }

@@ -109,7 +109,7 @@ describe('eventflow scenario (real stack)', () => {
     expect(html).toContain('lost=1 of');
   });
 
-  it.each(['redis-outage', 'node-kill', 'broker-outage', 'db-and-cache-outage', 'partition', 'rolling-restart'])('%s passes', async (name) => {
+  it.each(['redis-outage', 'node-kill', 'broker-outage', 'db-and-cache-outage', 'partition', 'rolling-restart', 'flash-sale'])('%s passes', async (name) => {
     const r = await cli(['scenario', name, '--stack', STACK, '--report-dir', REPORTS]);
     expect(r.code, explain(r)).toBe(0);
     const { report } = reportOf(r);

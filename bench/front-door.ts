@@ -1,0 +1,217 @@
+/**
+ * The front door against its limits, side by side in one run on one running stack (issue 10):
+ * `wrk` through NGINX vs one api node directly, `pgbench` of the naive purchase inside the stack's
+ * PostgreSQL, a raw confirm-publisher against the stack's RabbitMQ, and the notifier's drain after a
+ * PostgreSQL outage. Writes docs/benchmarks.md and docs/benchmarks.json (EVENTFLOW_BENCH_OUT to change).
+ *
+ *   EVENTFLOW_BENCH_STACK (EVENTFLOW_STACK or "default")  EVENTFLOW_BENCH_SECONDS (5)
+ *   EVENTFLOW_BENCH_REPS (3)  EVENTFLOW_BENCH_OUTAGE_REPS (1)
+ * Needs `wrk` on the host and a running stack; touches only loopback and the stack's containers.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { pgbench } from './lib/pgbench.js';
+import { rawConfirmPublish } from './lib/raw-publish.js';
+import { accessStack, waitForPostgres, type StackAccess } from './lib/stack-access.js';
+import { renderMarkdown, withRatios, type BenchRow, type BenchTable } from './lib/table.js';
+import { purchaseScript, wrk, type WrkResult } from './lib/wrk.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** A bench-only event (not a migration): big enough that no run sells it out, topped up before each run. */
+const BENCH_EVENT = 900;
+const BENCH_STOCK = 10_000_000;
+const READ_CONNECTIONS = 32;
+const PURCHASE_CONNECTIONS = 16;
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const medianOf = <T>(xs: T[], f: (x: T) => number): number => median(xs.map(f));
+const log = (msg: string): void => void process.stdout.write(`[bench front-door] ${msg}\n`);
+const wrkDetail = (rs: WrkResult[]): string =>
+  `p50 ${medianOf(rs, (r) => r.p50Ms).toFixed(1)} ms, p99 ${medianOf(rs, (r) => r.p99Ms).toFixed(1)} ms` +
+  (rs.some((r) => r.non2xx + r.socketErrors > 0) ? `, errors ${rs.reduce((s, r) => s + r.non2xx + r.socketErrors, 0)}` : '');
+
+async function prepareBenchEvent(s: StackAccess): Promise<void> {
+  await s.query(
+    `INSERT INTO events (id, name, venue, starts_at, unit_price_cents, capacity, remaining)
+     VALUES ($1, 'Benchmark Hall (bench/front-door.ts)', 'Loopback', '2030-12-31T20:00:00Z', 4500, $2, $2) ON CONFLICT (id) DO NOTHING`,
+    [BENCH_EVENT, BENCH_STOCK],
+  );
+  // capacity and remaining rise together: confirmed + remaining = capacity still holds for the checker
+  await s.query('UPDATE events SET capacity = capacity + $2, remaining = remaining + $2 WHERE id = $1 AND remaining < $2 / 2', [BENCH_EVENT, BENCH_STOCK]);
+}
+
+async function versions(s: StackAccess, rabbitmq: string): Promise<Record<string, string>> {
+  const first = async (p: Promise<{ stdout: string; stderr: string }>): Promise<string> => {
+    const r = await p;
+    return `${r.stdout}${r.stderr}`.split('\n')[0]!.trim();
+  };
+  return {
+    node: process.version,
+    nginx: (await first(execa('docker', ['exec', s.container('nginx'), 'nginx', '-v'], { reject: false }))).replace('nginx version: nginx/', ''),
+    postgres: (await first(execa('docker', ['exec', s.container('postgres'), 'postgres', '--version'], { reject: false }))).replace('postgres (PostgreSQL) ', ''),
+    rabbitmq,
+    wrk: (await first(execa('wrk', ['-v'], { reject: false }))).split(' ')[1] ?? 'unknown',
+    docker: await first(execa('docker', ['version', '-f', '{{.Server.Version}}'], { reject: false })),
+  };
+}
+
+/** Run `a` and `b` alternately `reps` times (side by side, so host noise hits both). */
+async function sideBySide<A, B>(reps: number, label: string, a: () => Promise<A>, b: () => Promise<B>): Promise<{ a: A[]; b: B[] }> {
+  const out = { a: [] as A[], b: [] as B[] };
+  for (let i = 0; i < reps; i++) {
+    out.a.push(await a());
+    out.b.push(await b());
+    log(`${label}: repetition ${i + 1}/${reps} done`);
+  }
+  return out;
+}
+
+async function countOrders(s: StackAccess, prefix: string): Promise<number> {
+  const rows = await s.query<{ n: string }>('SELECT count(*) AS n FROM orders WHERE idempotency_key LIKE $1', [`${prefix}-%`]);
+  return Number(rows[0]?.n ?? 0);
+}
+
+/**
+ * POSTs through the gateway with PostgreSQL killed (the async path), then PostgreSQL started and the
+ * drain timed from the first persisted order to the last (the notifier's reconnect backoff excluded).
+ */
+async function outageAndDrain(s: StackAccess, gateway: string, durationS: number): Promise<{ accepted: WrkResult; drainRate: number; drained: number; acknowledged: number }> {
+  const prefix = `bench-async-${randomUUID().slice(0, 8)}`;
+  await execa('docker', ['kill', s.container('postgres')]);
+  let accepted: WrkResult;
+  let warm: WrkResult;
+  try {
+    // not measured: lets every node's breaker see the outage, as a sale that is already running would
+    warm = await wrk({ url: gateway, connections: PURCHASE_CONNECTIONS, durationS: 2, script: purchaseScript(BENCH_EVENT, `${prefix}-warm`) });
+    accepted = await wrk({ url: gateway, connections: PURCHASE_CONNECTIONS, durationS, script: purchaseScript(BENCH_EVENT, prefix) });
+  } finally {
+    await execa('docker', ['start', s.container('postgres')]);
+  }
+  await waitForPostgres(s);
+  const deadline = Date.now() + 180_000;
+  let first: { n: number; t: number } | undefined;
+  let last = { n: 0, t: performance.now() };
+  let stableSince = performance.now();
+  while (Date.now() < deadline) {
+    const n = await countOrders(s, prefix).catch(() => last.n);
+    const t = performance.now();
+    if (n > last.n) {
+      if (!first) first = { n: last.n, t: last.t };
+      last = { n, t };
+      stableSince = t;
+    } else if (t - stableSince > 3000 && (first || t - stableSince > 60_000)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const drained = first ? last.n - first.n : 0;
+  const drainRate = first && last.t > first.t ? drained / ((last.t - first.t) / 1000) : 0;
+  const acknowledged = accepted.requests - accepted.non2xx + warm.requests - warm.non2xx;
+  return { accepted, drainRate, drained: last.n, acknowledged };
+}
+
+export async function run(): Promise<void> {
+  const stack = process.env.EVENTFLOW_BENCH_STACK ?? process.env.EVENTFLOW_STACK ?? 'default';
+  const durationS = Math.max(1, Math.min(60, Number(process.env.EVENTFLOW_BENCH_SECONDS ?? 5)));
+  const reps = Math.max(1, Math.min(10, Number(process.env.EVENTFLOW_BENCH_REPS ?? 3)));
+  const outageReps = Math.max(1, Math.min(5, Number(process.env.EVENTFLOW_BENCH_OUTAGE_REPS ?? 1)));
+  const outDir = process.env.EVENTFLOW_BENCH_OUT ?? join(ROOT, 'docs');
+  const s = await accessStack(stack);
+  const nginx = `http://${await s.ip('nginx')}:80`;
+  const node = `http://${await s.ip('api-1')}:3000`;
+  await prepareBenchEvent(s);
+  const get = (base: string, path: string) => () => wrk({ url: `${base}${path}`, connections: READ_CONNECTIONS, durationS });
+  const post = (base: string) => () =>
+    wrk({ url: `${base}/purchase`, connections: PURCHASE_CONNECTIONS, durationS, script: purchaseScript(BENCH_EVENT, `bench-sync-${randomUUID().slice(0, 8)}`) });
+
+  log(`stack "${stack}", gateway ${nginx}, node api-1 ${node}, ${reps} × ${durationS} s`);
+  const events = await sideBySide(reps, 'GET /events', get(nginx, '/events'), get(node, '/events'));
+  const health = await sideBySide(reps, 'GET /health/node', get(nginx, '/health/node'), get(node, '/health/node'));
+  const staticHealth = await sideBySide(reps, 'GET /nginx-health', get(nginx, '/nginx-health'), async () => undefined);
+  const syncGateway = await sideBySide(reps, 'POST /purchase via NGINX vs pgbench', post(nginx), () =>
+    pgbench(s, { eventId: BENCH_EVENT, clients: PURCHASE_CONNECTIONS, durationS }),
+  );
+  const syncDirect = await sideBySide(reps, 'POST /purchase on api-1', post(node), async () => undefined);
+  const pgTps = medianOf(syncGateway.b, (r) => r.tps);
+
+  const publish = await sideBySide(outageReps, 'raw confirm-publish', async () => rawConfirmPublish(await s.amqpUrl(), { inFlight: PURCHASE_CONNECTIONS, durationS }), async () => undefined);
+  const outage: Awaited<ReturnType<typeof outageAndDrain>>[] = [];
+  for (let i = 0; i < outageReps; i++) {
+    outage.push(await outageAndDrain(s, `${nginx}/purchase`, durationS));
+    log(`PostgreSQL outage ${i + 1}/${outageReps}: ${outage.at(-1)!.accepted.requests} answered, drain ${outage.at(-1)!.drainRate.toFixed(0)}/s`);
+  }
+
+  const rps = (rs: WrkResult[]): number => medianOf(rs, (r) => r.rps);
+  const rows: BenchRow[] = [
+    {
+      id: 'reads-events',
+      path: `\`GET /events\` through NGINX (3 nodes), ${READ_CONNECTIONS} connections`,
+      eventflow: { value: rps(events.a), unit: 'rps', detail: wrkDetail(events.a) },
+      limit: { label: 'one api node directly', value: rps(events.b), unit: 'rps', detail: wrkDetail(events.b) },
+      goal: 0.8,
+    },
+    {
+      id: 'reads-health',
+      path: '`GET /health/node` through NGINX',
+      eventflow: { value: rps(health.a), unit: 'rps', detail: wrkDetail(health.a) },
+      limit: { label: 'one node directly', value: rps(health.b), unit: 'rps', detail: `NGINX static \`/nginx-health\`: ${Math.round(rps(staticHealth.a))} rps` },
+      goal: 0.8,
+    },
+    {
+      id: 'purchase-sync-gateway',
+      path: `\`POST /purchase\`, synchronous, through NGINX, ${PURCHASE_CONNECTIONS} connections`,
+      eventflow: { value: rps(syncGateway.a), unit: 'tps', detail: wrkDetail(syncGateway.a) },
+      limit: { label: `\`pgbench\` of the naive transaction, ${PURCHASE_CONNECTIONS} clients`, value: pgTps, unit: 'tps' },
+      goal: 0.8,
+    },
+    {
+      id: 'purchase-sync-direct',
+      path: 'the same POST on one node directly',
+      eventflow: { value: rps(syncDirect.a), unit: 'tps', detail: wrkDetail(syncDirect.a) },
+      limit: { label: '`pgbench`', value: pgTps, unit: 'tps' },
+    },
+    {
+      id: 'purchase-async-gateway',
+      path: '`POST /purchase` with PostgreSQL killed (async path) through NGINX',
+      eventflow: { value: median(outage.map((o) => o.accepted.rps)), unit: 'rps', detail: wrkDetail(outage.map((o) => o.accepted)) },
+      limit: { label: `persistent publish with confirms, ${PURCHASE_CONNECTIONS} in flight`, value: medianOf(publish.a, (p) => p.rate), unit: 'msg/s' },
+      goal: 0.5,
+    },
+    {
+      id: 'drain',
+      path: 'drain after that outage',
+      eventflow: {
+        value: median(outage.map((o) => o.drainRate)),
+        unit: 'orders/s',
+        detail: outage.map((o) => `${o.drained} of ${o.acknowledged} acknowledged persisted`).join('; '),
+      },
+      limit: { label: '`pgbench`', value: pgTps, unit: 'tps' },
+      goal: 1.0,
+    },
+  ];
+  const table: BenchTable = {
+    at: new Date().toISOString(),
+    stack,
+    machine: { cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), cpu: cpus()[0]?.model.trim() ?? 'unknown', kernel: `Linux ${release()}` },
+    versions: await versions(s, publish.a[0]?.serverVersion ?? 'unknown'),
+    settings: { durationS, repetitions: reps, outageRepetitions: outageReps },
+    rows: withRatios(rows),
+    notes: [
+      'Direct = the api node\'s address on the stack network (it publishes no port); NGINX is measured at its own address, so both go through the same client and path.',
+      `Purchases buy the bench-only event ${BENCH_EVENT} (inserted by the bench, stock topped up before each run), one unique Idempotency-Key per request (wrk Lua script).`,
+      'Drain = orders persisted per second from the first persisted order after PostgreSQL returns to the last (the notifier\'s reconnect backoff is not counted). "Acknowledged" counts the 2xx answers wrk saw; requests still in flight when wrk stops are accepted and persisted too, so persisted can exceed it by up to the connection count.',
+      'The host is shared: figures are comparable within one run (ratios), not across machines.',
+    ],
+  };
+  mkdirSync(outDir, { recursive: true });
+  const md = renderMarkdown(table);
+  writeFileSync(join(outDir, 'benchmarks.md'), `# Benchmarks: the front door against its limits\n\nThe latest \`npm run bench front-door\`; the figures before issue 10 and what each change bought: [benchmarks-before.md](benchmarks-before.md).\n\n${md}`);
+  writeFileSync(join(outDir, 'benchmarks.json'), `${JSON.stringify(table, null, 2)}\n`);
+  process.stdout.write(`${md}\nwritten: ${join(outDir, 'benchmarks.md')}, benchmarks.json\n`);
+}

@@ -1,0 +1,54 @@
+/** The front-door table: rows of "EventFlow vs the limit measured in the same run", as markdown and JSON. */
+
+export interface BenchRow {
+  id: string;
+  path: string;
+  eventflow: { value: number; unit: string; detail?: string };
+  limit: { label: string; value: number; unit: string; detail?: string };
+  /** the goal for eventflow/limit; undefined: shown for information */
+  goal?: number;
+}
+
+export interface BenchTable {
+  at: string;
+  stack: string;
+  machine: { cores: number; memoryGiB: number; cpu: string; kernel: string };
+  versions: Record<string, string>;
+  settings: { durationS: number; repetitions: number; outageRepetitions: number };
+  rows: (BenchRow & { ratio: number; met: boolean | null })[];
+  notes: string[];
+}
+
+export function withRatios(rows: BenchRow[]): BenchTable['rows'] {
+  return rows.map((r) => {
+    const ratio = r.limit.value > 0 ? r.eventflow.value / r.limit.value : 0;
+    return { ...r, ratio, met: r.goal === undefined ? null : ratio >= r.goal };
+  });
+}
+
+const fmt = (n: number): string => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
+
+export function renderMarkdown(t: BenchTable): string {
+  const lines = [
+    `| path | EventFlow | the limit, same stack, same run | ratio | goal |`,
+    `|---|---|---|---|---|`,
+    ...t.rows.map((r) => {
+      const ef = `${fmt(r.eventflow.value)} ${r.eventflow.unit}${r.eventflow.detail ? `, ${r.eventflow.detail}` : ''}`;
+      const lim = `${r.limit.label}: ${fmt(r.limit.value)} ${r.limit.unit}${r.limit.detail ? `, ${r.limit.detail}` : ''}`;
+      const goal = r.goal === undefined ? '—' : `≥ ${r.goal.toFixed(1)} ${r.met ? '✅ met' : '❌ not met'}`;
+      return `| ${r.path} | ${ef} | ${lim} | ${r.ratio.toFixed(2)} | ${goal} |`;
+    }),
+  ];
+  return [
+    `Measured ${t.at} on stack \`${t.stack}\` by \`npm run bench front-door\`: ${t.machine.cores} cores (${t.machine.cpu}), ${t.machine.memoryGiB} GiB, ${t.machine.kernel}.`,
+    `Each figure is the median of ${t.settings.repetitions} runs of ${t.settings.durationS} s (the PostgreSQL outage rows: ${t.settings.outageRepetitions}).`,
+    `Versions: ${Object.entries(t.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(' · ')}.`,
+    '',
+    ...lines,
+    '',
+    ...t.notes.map((n) => `- ${n}`),
+    '',
+  ].join('\n');
+}
