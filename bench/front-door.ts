@@ -17,7 +17,7 @@ import { execa } from 'execa';
 import { pgbench } from './lib/pgbench.js';
 import { rawConfirmPublish } from './lib/raw-publish.js';
 import { accessStack, waitForPostgres, type StackAccess } from './lib/stack-access.js';
-import { renderMarkdown, withRatios, type BenchRow, type BenchTable } from './lib/table.js';
+import { renderMarkdown, withRatios, type BenchRow, type BenchTable, type Guard } from './lib/table.js';
 import { purchaseScript, wrk, type WrkResult } from './lib/wrk.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -83,14 +83,47 @@ async function countOrders(s: StackAccess, prefix: string): Promise<number> {
  * POSTs through the gateway with PostgreSQL killed (the async path), then PostgreSQL started and the
  * drain timed from the first persisted order to the last (the notifier's reconnect backoff excluded).
  */
-async function outageAndDrain(s: StackAccess, gateway: string, durationS: number): Promise<{ accepted: WrkResult; drainRate: number; drained: number; acknowledged: number }> {
+/** Latencies (ms) of `n` purchases sent one after another (no concurrency): what one buyer waits. */
+async function sequentialPurchases(url: string, prefix: string, n: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const r = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': `${prefix}-seq-${i}` },
+      body: JSON.stringify({ eventId: BENCH_EVENT, quantity: 1, email: `seq${i}@bench.example` }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    await r.arrayBuffer();
+    out.push(performance.now() - t0);
+  }
+  return out;
+}
+
+/** The largest resident set of the api nodes, read from their own metrics (process_resident_memory_bytes). */
+async function apiRssMiB(s: StackAccess, nodes: string[]): Promise<{ max: number; detail: string }> {
+  const per: string[] = [];
+  let max = 0;
+  for (const n of nodes) {
+    const text = await (await fetch(`http://${await s.ip(n)}:3000/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+    const m = /^process_resident_memory_bytes\s+([0-9.e+]+)/m.exec(text);
+    const mib = m ? Number(m[1]) / 2 ** 20 : NaN;
+    per.push(`${n} ${mib.toFixed(0)}`);
+    if (mib > max) max = mib;
+  }
+  return { max, detail: per.join(', ') };
+}
+
+async function outageAndDrain(s: StackAccess, gateway: string, durationS: number): Promise<{ accepted: WrkResult; drainRate: number; drained: number; acknowledged: number; deadDbMs: number[] }> {
   const prefix = `bench-async-${randomUUID().slice(0, 8)}`;
   await execa('docker', ['kill', s.container('postgres')]);
   let accepted: WrkResult;
   let warm: WrkResult;
+  let deadDbMs: number[];
   try {
     // not measured: lets every node's breaker see the outage, as a sale that is already running would
     warm = await wrk({ url: gateway, connections: PURCHASE_CONNECTIONS, durationS: 2, script: purchaseScript(BENCH_EVENT, `${prefix}-warm`) });
+    deadDbMs = await sequentialPurchases(gateway, prefix, 40);
     accepted = await wrk({ url: gateway, connections: PURCHASE_CONNECTIONS, durationS, script: purchaseScript(BENCH_EVENT, prefix) });
   } finally {
     await execa('docker', ['start', s.container('postgres')]);
@@ -112,8 +145,8 @@ async function outageAndDrain(s: StackAccess, gateway: string, durationS: number
   }
   const drained = first ? last.n - first.n : 0;
   const drainRate = first && last.t > first.t ? drained / ((last.t - first.t) / 1000) : 0;
-  const acknowledged = accepted.requests - accepted.non2xx + warm.requests - warm.non2xx;
-  return { accepted, drainRate, drained: last.n, acknowledged };
+  const acknowledged = accepted.requests - accepted.non2xx + warm.requests - warm.non2xx + deadDbMs.length;
+  return { accepted, drainRate, drained: last.n, acknowledged, deadDbMs };
 }
 
 export async function run(): Promise<void> {
@@ -140,6 +173,7 @@ export async function run(): Promise<void> {
   const syncDirect = await sideBySide(reps, 'POST /purchase on api-1', post(node), async () => undefined);
   const pgTps = medianOf(syncGateway.b, (r) => r.tps);
 
+  const rss = await apiRssMiB(s, ['api-1', 'api-2', 'api-3']);
   const publish = await sideBySide(outageReps, 'raw confirm-publish', async () => rawConfirmPublish(await s.amqpUrl(), { inFlight: PURCHASE_CONNECTIONS, durationS }), async () => undefined);
   const outage: Awaited<ReturnType<typeof outageAndDrain>>[] = [];
   for (let i = 0; i < outageReps; i++) {
@@ -202,6 +236,16 @@ export async function run(): Promise<void> {
     versions: await versions(s, publish.a[0]?.serverVersion ?? 'unknown'),
     settings: { durationS, repetitions: reps, outageRepetitions: outageReps },
     rows: withRatios(rows),
+    guards: [
+      { what: 'largest api node RSS after the read and purchase loads (`process_resident_memory_bytes`)', value: rss.max, unit: 'MiB', bound: 100, detail: rss.detail },
+      {
+        what: 'one purchase with PostgreSQL dead (breaker open), 40 sent one after another through NGINX, median',
+        value: median(outage.flatMap((o) => o.deadDbMs)),
+        unit: 'ms',
+        bound: 20,
+        detail: `p99 ${[...outage.flatMap((o) => o.deadDbMs)].sort((a, b) => a - b)[Math.floor(outage.flatMap((o) => o.deadDbMs).length * 0.99)]?.toFixed(1)} ms`,
+      },
+    ] satisfies Guard[],
     notes: [
       'Direct = the api node\'s address on the stack network (it publishes no port); NGINX is measured at its own address, so both go through the same client and path.',
       `Purchases buy the bench-only event ${BENCH_EVENT} (inserted by the bench, stock topped up before each run), one unique Idempotency-Key per request (wrk Lua script).`,

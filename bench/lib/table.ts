@@ -16,7 +16,18 @@ export interface BenchTable {
   versions: Record<string, string>;
   settings: { durationS: number; repetitions: number; outageRepetitions: number };
   rows: (BenchRow & { ratio: number; met: boolean | null })[];
+  /** "nothing gets worse" bounds measured in the same run (not ratios) */
+  guards: Guard[];
   notes: string[];
+}
+
+export interface Guard {
+  what: string;
+  value: number;
+  unit: string;
+  /** the value must stay at or below this */
+  bound: number;
+  detail?: string;
 }
 
 export function withRatios(rows: BenchRow[]): BenchTable['rows'] {
@@ -39,6 +50,14 @@ export function renderMarkdown(t: BenchTable): string {
       return `| ${r.path} | ${ef} | ${lim} | ${r.ratio.toFixed(2)} | ${goal} |`;
     }),
   ];
+  const guards = t.guards.length
+    ? [
+        '',
+        '| guard (same run) | measured | bound | |',
+        '|---|---|---|---|',
+        ...t.guards.map((g) => `| ${g.what} | ${fmt(g.value)} ${g.unit}${g.detail ? ` (${g.detail})` : ''} | ≤ ${fmt(g.bound)} ${g.unit} | ${g.value <= g.bound ? '✅' : '❌'} |`),
+      ]
+    : [];
   return [
     `Measured ${t.at} on stack \`${t.stack}\` by \`npm run bench front-door\`: ${t.machine.cores} cores (${t.machine.cpu}), ${t.machine.memoryGiB} GiB, ${t.machine.kernel}.`,
     `Each figure is the median of ${t.settings.repetitions} runs of ${t.settings.durationS} s (the PostgreSQL outage rows: ${t.settings.outageRepetitions}).`,
@@ -47,6 +66,7 @@ export function renderMarkdown(t: BenchTable): string {
       .join(' · ')}.`,
     '',
     ...lines,
+    ...guards,
     '',
     ...t.notes.map((n) => `- ${n}`),
     '',
