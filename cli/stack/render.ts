@@ -56,7 +56,7 @@ upstream eventflow_api {
 ${servers}
     # Reused connections to the nodes: a fresh TCP connect per request cut the gateway's throughput
     # (docs/benchmarks.md). Partition-safe because of the timeouts below: a reused connection to a
-    # node cut off the network fails after proxy_read_timeout (5 s), max_fails=1 takes the node out for
+    # node cut off the network fails after proxy_read_timeout (3 s), max_fails=1 takes the node out for
     # fail_timeout, and proxy_next_upstream retries the request on another node (POSTs are idempotent by key).
     # A node closing an idle connection (rolling restart) is an \`error\`, retried the same way.
     keepalive ${UPSTREAM_KEEPALIVE};
@@ -79,11 +79,12 @@ server {
     # one id per client request, the same on every retry of it: a keyless POST retried on another node is one purchase
     proxy_set_header X-Request-Id $request_id;
     # proxy_read_timeout bounds a reused connection to a partitioned node (then the request is retried on
-    # another node). Not shorter: a slow but live node (host under load) would have its request retried
-    # elsewhere while it still runs, and two nodes would accept the same key (see docs/benchmarks.md).
+    # another node): it is the partition's p99. A slow but live node may then see its request retried
+    # elsewhere while it still runs: harmless, since one key is one order id on every node
+    # (system/shared/order-id.ts) and a keyless request keeps its X-Request-Id across the retry.
     proxy_connect_timeout 1s;
-    proxy_send_timeout 5s;
-    proxy_read_timeout 5s;
+    proxy_send_timeout 3s;
+    proxy_read_timeout 3s;
     # A node that refuses, times out or answers 502 is skipped; POSTs too (the API is idempotent by key).
     # Not http_503: a node answers 503 when PostgreSQL and RabbitMQ are both down — a verdict about
     # the dependencies, not the node; counting it as a node failure would mark every node down and
