@@ -65,7 +65,7 @@ export function registerScenarioCommands(program: Command): void {
     .option('--report-dir <dir>', 'where run reports go (<dir>/<run-id>/)', DEFAULT_RUNS_DIR)
     .addOption(new Option('--images <set>', 'image set for an ephemeral stack').choices(['official', 'offline']).env('EVENTFLOW_IMAGES'))
     .option('--nodes <n>', 'api nodes of an ephemeral stack', parseCount)
-    .option('--no-metrics', 'do not capture Prometheus series into the report')
+    .option('--no-metrics', 'do not sample the services\' metrics for the report\'s charts')
     .addHelpText(
       'after',
       `
@@ -130,7 +130,7 @@ Examples:
           out(chalk.dim(`stack up in ${((Date.now() - started) / 1000).toFixed(1)}s`));
         }
         out(chalk.bold(`scenario ${validated.scenario.name}`) + chalk.dim(` (${relative(process.cwd(), file) || file}) — ${Object.entries(validated.params).map(([k, v]) => `${k}=${v}`).join(' ')}`));
-        const [{ runScenario }, { consoleLog }, { captureSeries }] = await Promise.all([
+        const [{ runScenario }, { consoleLog }, { serviceMetricsCapture }] = await Promise.all([
           import('../scenario/engine.js'),
           import('../scenario/console-log.js'),
           import('../scenario/metrics-capture.js'),
@@ -145,7 +145,7 @@ Examples:
           signal: controller.signal,
           listeners: [consoleLog(out)],
           hooks: testHooks(),
-          captureMetrics: opts.metrics ? captureSeries : false,
+          captureMetrics: opts.metrics ? serviceMetricsCapture() : false,
         });
         const written = await writeRunReports(report, opts.reportDir);
         for (const w of report.warnings) out(chalk.yellow(`warning: ${w}`));

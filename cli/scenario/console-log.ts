@@ -5,6 +5,7 @@
  *     +0.52s  ▶ kill-db: kill postgres
  */
 import type { StepRecord } from '../../reports/model.js';
+import { checkerLine } from '../../reports/summary-lines.js';
 import type { EngineEvent, EngineEventType, EventOf } from './events.js';
 
 type Formatters = { [T in EngineEventType]?: (e: EventOf<T>) => string | undefined };
@@ -25,8 +26,7 @@ const LINES: Formatters = {
   'background-load-waiting': (e) => `… waiting for background load ${e.stepId}`,
   'run-error': (e) => `✘ ${e.message}`,
   'rollback-healthy': (e) => `✔ rollback: ${e.services.join(', ')} healthy`,
-  'checker-result': ({ result: c }) =>
-    `checker: ${c.attempted} attempted, ${c.acknowledged} acknowledged, ${c.persisted} persisted — lost ${c.lost.count}, duplicated ${c.duplicated.count}, oversold ${c.oversold.count}, unexpected ${c.unexpected.count}; unknown ${c.unknown.count} (${c.unknown.recovered} recovered)`,
+  'checker-result': ({ result }) => `checker: ${checkerLine(result)}`,
   note: (e) => e.text,
   'run-finished': (e) => {
     const verdict = e.verdict === 'pass' ? '✔ PASS' : e.verdict === 'fail' ? `✘ FAIL (${e.failedChecks} check${e.failedChecks > 1 ? 's' : ''} failed)` : `✘ ${e.verdict.toUpperCase()}`;
