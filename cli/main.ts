@@ -10,6 +10,9 @@ import { EventflowError } from './errors.js';
 import { registerStackCommands } from './commands/stack.js';
 import { registerScenarioCommands } from './commands/scenario.js';
 
+// https://no-color.org: chalk honours FORCE_COLOR and --no-color but not NO_COLOR.
+if (process.env.NO_COLOR) chalk.level = 0;
+
 const program = new Command()
   .name('eventflow')
   .description('Bring the EventFlow stack up, break it on purpose, prove nothing was lost.')

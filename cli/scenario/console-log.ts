@@ -34,11 +34,15 @@ const LINES: Formatters = {
   },
 };
 
-/** A subscriber that writes the run's lines through `write` (stdout in the CLI). */
-export function consoleLog(write: (line: string) => void): (event: EngineEvent) => void {
+/** The lines a run of a `--runs` batch prints: its problems and its outcome, not every step. */
+export const BATCH_RUN_EVENTS: readonly EngineEventType[] = ['stack-connected', 'run-error', 'checker-result', 'run-finished'];
+
+/** A subscriber that writes the run's lines through `write` (stdout in the CLI); `only`: just these events. */
+export function consoleLog(write: (line: string) => void, only?: readonly EngineEventType[]): (event: EngineEvent) => void {
   let t0: number | undefined;
   return (event) => {
     if (event.type === 'run-started') t0 = event.startMs;
+    if (only && !only.includes(event.type)) return;
     const text = (LINES[event.type] as ((e: EngineEvent) => string | undefined) | undefined)?.(event);
     if (text === undefined) return;
     write(`${`+${seconds(event.atMs - (t0 ?? event.atMs))}s`.padStart(8)}  ${text}`);

@@ -104,8 +104,9 @@ export function increases(ticks: readonly Tick[], targets: readonly ScrapeTarget
     const byLegend = new Map<string, { labels: Record<string, string>; inc: number }>();
     let seen = false;
     for (const { sample, target, legend } of selected(ticks[i]!, targets, sel)) {
-      const prev = before.get(`${target.service}${keyOf(sample.labels)}`);
-      if (prev === undefined) continue;
+      // Unknown when the service did not answer then; a label set born since counted from 0.
+      if (!ticks[j]!.scrapes[target.service]) continue;
+      const prev = before.get(`${target.service}${keyOf(sample.labels)}`) ?? 0;
       seen = true;
       // A counter that went down was reset (the process restarted): it counted from 0.
       const inc = sample.value >= prev ? sample.value - prev : sample.value;
