@@ -43,7 +43,18 @@ function faultShades(f: ChartFrame, height: number): string {
     .join('');
 }
 
-function lineChart(f: ChartFrame, unit: MetricUnit, series: Series[]): string {
+/** Consecutive points closer than `maxGapMs`: a line must not bridge a stretch without data (no traffic, no answer). */
+function runsOf(points: readonly [number, number][], maxGapMs: number): [number, number][][] {
+  const out: [number, number][][] = [];
+  for (const p of points) {
+    const last = out.at(-1);
+    if (last && p[0] - last.at(-1)![0] <= maxGapMs) last.push(p);
+    else out.push([p]);
+  }
+  return out;
+}
+
+function lineChart(f: ChartFrame, unit: MetricUnit, series: Series[], maxGapMs: number): string {
   const H = 130;
   const values = series.flatMap((s) => s.points.map((p) => p[1]));
   const max = Math.max(...values, unit === 'ratio' ? 0.01 : 1e-9);
@@ -52,10 +63,14 @@ function lineChart(f: ChartFrame, unit: MetricUnit, series: Series[]): string {
   const lines = series
     .map((s, i) => {
       const color = PALETTE[i % PALETTE.length];
-      const d = s.points.map((p) => `${f.x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join(' ');
-      // One sample alone is a dot: a polyline of one point draws nothing.
-      const dot = s.points.length === 1 ? `<circle cx="${f.x(s.points[0]![0]).toFixed(1)}" cy="${y(s.points[0]![1]).toFixed(1)}" r="3" fill="${color}"/>` : '';
-      return `<polyline class="series" fill="none" stroke="${color}" stroke-width="1.6" points="${d}"><title>${esc(labelText(s))}</title></polyline>${dot}`;
+      return runsOf(s.points, maxGapMs)
+        .map((run) => {
+          // A sample alone is a dot: a polyline of one point draws nothing.
+          if (run.length === 1) return `<circle class="series" cx="${f.x(run[0]![0]).toFixed(1)}" cy="${y(run[0]![1]).toFixed(1)}" r="2.5" fill="${color}"><title>${esc(labelText(s))}</title></circle>`;
+          const d = run.map((p) => `${f.x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join(' ');
+          return `<polyline class="series" fill="none" stroke="${color}" stroke-width="1.6" points="${d}"><title>${esc(labelText(s))}</title></polyline>`;
+        })
+        .join('');
     })
     .join('');
   const axis = `<line class="grid" x1="0" x2="${f.W}" y1="${y(0).toFixed(1)}" y2="${y(0).toFixed(1)}"/><text class="axis" x="2" y="${(y(0) - 2).toFixed(1)}">0</text><line class="grid" x1="0" x2="${f.W}" y1="${y(max).toFixed(1)}" y2="${y(max).toFixed(1)}"/><text class="axis" x="2" y="${(y(max) - 2).toFixed(1)}">${esc(fmtValue(max, unit))}</text>`;
@@ -74,7 +89,8 @@ function stripChart(f: ChartFrame, series: Series[]): string {
         .map((p, i) => {
           const x1 = f.x(p[0]);
           const x2 = f.x(s.points[i + 1]?.[0] ?? p[0]);
-          return `<rect class="seg ${p[1] >= 1 ? 'up' : 'down'}" x="${x1.toFixed(1)}" y="${yy}" width="${Math.max(1.5, x2 - x1).toFixed(1)}" height="${row - 3}"/>`;
+          // +0.6: neighbouring segments overlap instead of leaving hairline gaps
+          return `<rect class="seg ${p[1] >= 1 ? 'up' : 'down'}" x="${x1.toFixed(1)}" y="${yy}" width="${Math.max(1.5, x2 - x1 + 0.6).toFixed(1)}" height="${row - 3}"/>`;
         })
         .join('');
       return `${segs}<text class="strip-label" x="${f.W - 4}" y="${yy + row - 5}" text-anchor="end">${esc(labelText(s))}</text>`;
@@ -104,13 +120,14 @@ export function metricsSection(report: RunReport): string {
       ? `sampled from each service's /metrics every ${info.intervalMs} ms during the run`
       : `read from Prometheus after the run (one point per ${info.intervalMs / 1000} s scrape)`
     : 'from Prometheus';
+  const maxGapMs = Math.max(1_000, 4 * (info?.intervalMs ?? 5_000)) + (info?.intervalMs ?? 5_000);
   const figures = chartsOf(report)
     .map((c) => {
       const series = (report.metrics![c.key] ?? []).filter((s) => s.points.length > 0);
       const body = series.length
         ? c.unit === 'up'
           ? stripChart(f, series)
-          : lineChart(f, c.unit, series)
+          : lineChart(f, c.unit, series, maxGapMs)
         : `<svg viewBox="0 0 ${f.W} 60" preserveAspectRatio="none" role="img">${faultShades(f, 60)}</svg><p class="nodata">No data: no service exported this metric while the run went on.</p>`;
       return `<figure class="metric${series.length ? '' : ' empty'}" data-key="${esc(c.key)}"><figcaption>${esc(c.title)} <span class="meta">${esc(UNIT_LABEL[c.unit])}</span></figcaption>${body}</figure>`;
     })
@@ -122,6 +139,6 @@ export const CHART_CSS = `
 .metrics{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:10px}.metric{margin:0;background:#fff;border:1px solid var(--line);border-radius:8px;padding:6px}
 .metric svg{width:100%;height:120px;display:block}.metric svg.strips{height:auto}.metric figcaption{font-size:.8rem;font-weight:600}.metric figcaption .meta{font-weight:400}
 .chart-legend{font-size:.72rem;color:var(--muted);margin:2px 0 0}.chart-legend .sw{margin-left:6px;margin-right:3px}
-.seg.up{fill:#2e9d57}.seg.down{fill:#d93f3f}.strip-label{font-size:9px;fill:#1d2330;paint-order:stroke;stroke:#fff;stroke-width:3px}
+.seg{shape-rendering:crispEdges}.seg.up{fill:#2e9d57}.seg.down{fill:#d93f3f}.strip-label{font-size:9px;fill:#1d2330;paint-order:stroke;stroke:#fff;stroke-width:3px}
 .nodata{font-size:.85rem;color:var(--muted);margin:4px 2px}
 `;
