@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { renderJunit, xmlEscape } from './junit.js';
 import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
+import { renderRunsIndex } from './runs-index.js';
+import { renderRunsSummary } from './runs-summary.js';
+import { checkerLine } from '../summary-lines.js';
 import { writeRunReports } from '../write.js';
 import { syntheticReport } from '../../test/scenario/synthetic.js';
 
@@ -131,8 +134,7 @@ describe('writeRunReports', () => {
 });
 
 describe('runs index and --runs summary pages', () => {
-  it('history per scenario: one square per run, oldest first, and a duration trend', async () => {
-    const { renderRunsIndex } = await import('./runs-index.js');
+  it('history per scenario: one square per run, oldest first, and a duration trend', () => {
     const html = renderRunsIndex([
       { runId: 'r3', scenario: 'db-outage', verdict: 'fail', startedAt: '2026-01-03', durationMs: 3000, checks: 5, failed: 1 },
       { runId: 'r2', scenario: 'node-kill', verdict: 'pass', startedAt: '2026-01-02', durationMs: 2000, checks: 5, failed: 0 },
@@ -145,8 +147,7 @@ describe('runs index and --runs summary pages', () => {
     expect(html).toContain('data-scenario="node-kill"');
   });
 
-  it('the summary page says the pass rate, its interval and which runs failed which check', async () => {
-    const { renderRunsSummary } = await import('./runs-summary.js');
+  it('the summary page says the pass rate, its interval and which runs failed which check', () => {
     const html = renderRunsSummary({
       schemaVersion: 1,
       kind: 'eventflow-runs-summary',
@@ -173,5 +174,20 @@ describe('runs index and --runs summary pages', () => {
     expect(html).toContain('9.4 % … 90.5 % (Wilson score)');
     expect(html).toMatch(/<td>lost = 0<\/td><td>1<\/td><td>#2<\/td>/);
     expect(html).toContain('banner fail');
+  });
+});
+
+describe('summary lines: confirmed / rejected after acknowledgement / pending', () => {
+  it('in the checker line, the HTML header and junit.xml', () => {
+    const base = syntheticReport(0);
+    const report = { ...base, checker: { ...base.checker!, attempted: 22, acknowledged: 22, persisted: 22, orders: { confirmed: 5, rejected: 17, pending: 0 } } };
+    expect(checkerLine(report.checker)).toMatch(/^22 attempted, 22 acknowledged — 5 confirmed, 17 rejected after acknowledgement, 0 pending — lost /);
+    expect(renderHtml(report)).toMatch(/id="orders">purchases: 22 attempted, 22 acknowledged — 5 confirmed · 17 rejected after acknowledgement · 0 pending</);
+    const junit = renderJunit(report);
+    expect(junit).toContain('<property name="orders.confirmed" value="5"/>');
+    expect(junit).toContain('<property name="orders.rejected-after-acknowledgement" value="17"/>');
+    expect(junit).toContain('checker: 22 attempted, 22 acknowledged — 5 confirmed, 17 rejected after acknowledgement, 0 pending');
+    // a report written before the split existed still reads
+    expect(checkerLine({ ...report.checker, orders: undefined })).toContain('22 persisted');
   });
 });
