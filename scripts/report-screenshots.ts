@@ -40,7 +40,7 @@ const browser = await launchChromium();
 try {
   for (const [file, name, height] of [
     [firstReport, 'report-db-outage.png', 2400],
-    [summaryPage, 'runs-summary-db-outage-x5.png', 1100],
+    [summaryPage, 'runs-summary-db-outage-x5.png', 900],
   ] as const) {
     const page = await browser.newPage({ viewport: { width: 1280, height } });
     await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });

@@ -4,7 +4,7 @@
  * the rest as lines with their scale; a chart without data says so in words.
  */
 import type { MetricsChart, MetricsSeries, MetricUnit, RunReport } from '../model.js';
-import { esc } from './html-escape.js';
+import { esc } from './format.js';
 
 type Series = MetricsSeries[string][number];
 

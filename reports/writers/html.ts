@@ -5,7 +5,7 @@
  */
 import type { Check, Op, PhaseStats, RunReport } from '../model.js';
 import { CHART_CSS, metricsSection } from './html-charts.js';
-import { esc } from './html-escape.js';
+import { esc, fmtMs } from './format.js';
 import { orderSplitText } from '../summary-lines.js';
 
 export { esc };
@@ -18,7 +18,6 @@ export function opColor(op: Op): string {
   return op.degraded ? COLORS.degraded : COLORS.ok;
 }
 
-const fmtMs = (ms: number | undefined) => (ms === undefined ? '—' : ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
 
 export function renderHtml(report: RunReport): string {
   const t0 = report.startMs;

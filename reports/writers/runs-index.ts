@@ -6,8 +6,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunReport } from '../model.js';
 import type { RunsSummary } from '../runs-model.js';
-import { esc } from './html-escape.js';
-import { PAGE_CSS, durationTrend, fmtMs, passFailStrip } from './runs-charts.js';
+import { esc, fmtMs } from './format.js';
+import { PAGE_CSS, durationTrend, passFailStrip } from './runs-charts.js';
 
 /** Where --runs summaries go: <runs dir>/batches/<batch id>/. */
 export const BATCHES_DIR = 'batches';

@@ -1,7 +1,7 @@
 /** A `--runs N` summary page (summary.json's view): self-contained HTML, no script needed. */
 import type { RunsSummary } from '../runs-model.js';
-import { esc } from './html-escape.js';
-import { PAGE_CSS, durationTrend, fmtMs, passFailStrip } from './runs-charts.js';
+import { esc, fmtMs } from './format.js';
+import { PAGE_CSS, durationTrend, passFailStrip } from './runs-charts.js';
 
 const pct = (v: number) => `${(v * 100).toFixed(v === 0 || v === 1 ? 0 : 1)} %`;
 
@@ -38,7 +38,7 @@ export function renderRunsSummary(s: RunsSummary): string {
 </header>
 <main>
 <section id="runs-chart"><h2>Runs</h2>
-  <div class="history">${passFailStrip(s.runs.map((r) => ({ label: `#${r.index} ${r.runId}`, verdict: r.verdict, href: r.report })))}${durationTrend(s.runs.map((r) => r.durationMs))}</div>
+  <div class="history"><figure><figcaption>pass / fail, run 1 → ${s.runs.length}</figcaption>${passFailStrip(s.runs.map((r) => ({ label: `#${r.index} ${r.runId}`, verdict: r.verdict, href: r.report })))}</figure><figure><figcaption>duration of each run</figcaption>${durationTrend(s.runs.map((r) => r.durationMs))}</figure></div>
 </section>
 <section id="failed-checks"><h2>Checks that failed</h2>
 <table><thead><tr><th>check</th><th>runs failed</th><th>which runs</th></tr></thead><tbody>${failedRows}</tbody></table></section>
