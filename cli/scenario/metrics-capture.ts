@@ -58,7 +58,7 @@ export function serviceMetricsCapture(opts: { intervalMs?: number; endpoints?: (
       };
       const first = await endpointsOf(stack);
       if (!first.length) return { stop: fromPrometheus };
-      const sampling = await startSampling({ endpoints: () => endpointsOf(stack), intervalMs, families: CHART_FAMILIES });
+      const sampling = await startSampling({ endpoints: () => endpointsOf(stack), initial: first, intervalMs, families: CHART_FAMILIES });
       return {
         async stop(endMs) {
           const ticks = await sampling.stop();

@@ -15,6 +15,8 @@ export interface MetricsEndpoint extends ScrapeTarget {
 export interface SamplerOptions {
   /** Resolves the endpoints; asked again (at most every 2 s) when a scrape fails, since a restarted container may move. */
   endpoints: () => Promise<MetricsEndpoint[]>;
+  /** The endpoints already resolved (else resolved first). */
+  initial?: MetricsEndpoint[];
   intervalMs: number;
   /** Families kept from each scrape. */
   families: readonly string[];
@@ -35,7 +37,7 @@ export async function startSampling(opts: SamplerOptions): Promise<Sampling> {
   const now = opts.now ?? Date.now;
   const maxTicks = opts.maxTicks ?? Math.ceil(3_600_000 / opts.intervalMs);
   const timeoutMs = Math.max(500, Math.min(2_000, opts.intervalMs * 4));
-  let endpoints = await opts.endpoints();
+  let endpoints = opts.initial ?? (await opts.endpoints());
   let refreshedAt = now();
   const targets = new Map<string, ScrapeTarget>(endpoints.map((e) => [e.service, { service: e.service, group: e.group }]));
   const ticks: Tick[] = [];
