@@ -4,12 +4,13 @@
  * running stack (EVENTFLOW_STACK; start one with `eventflow up`) into a
  * temporary reports directory, then photographs the first run's report and
  * the summary page in headless Chromium. `--from <dir>` photographs the newest
- * db-outage run and --runs summary already in <dir> instead.
+ * db-outage --runs summary already in <dir> instead. Both pages are drawn again
+ * from their JSON with the current writers.
  *
  *   npm run screenshots:reports [-- --from reports/runs]
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -17,6 +18,9 @@ import { launchChromium } from '../test/observability/browser.js';
 import { REPO_ROOT } from '../test/observability/dashboard-queries.js';
 import { listBatches } from '../reports/writers/runs-index.js';
 import { batchDir } from '../reports/write.js';
+import { renderHtml } from '../reports/writers/html.js';
+import { renderRunsSummary } from '../reports/writers/runs-summary.js';
+import type { RunReport } from '../reports/model.js';
 
 const OUT = join(REPO_ROOT, 'docs', 'screenshots');
 
@@ -32,9 +36,13 @@ async function reportsDir(): Promise<string> {
 const dir = await reportsDir();
 const batch = (await listBatches(dir)).find((b) => b.scenario === 'db-outage');
 if (!batch) throw new Error(`no db-outage --runs summary in ${dir}`);
-const summaryPage = join(batchDir(dir, batch.batchId), 'index.html');
-const firstReport = resolve(batchDir(dir, batch.batchId), batch.runs[0]!.report);
-JSON.parse(readFileSync(join(firstReport, '..', 'report.json'), 'utf8'));
+// Drawn again from the JSON with the current writers, so a renderer change shows without a new run.
+const pages = mkdtempSync(join(tmpdir(), 'ef-report-pages-'));
+const report = JSON.parse(readFileSync(resolve(batchDir(dir, batch.batchId), batch.runs[0]!.report, '..', 'report.json'), 'utf8')) as RunReport;
+const firstReport = join(pages, 'report.html');
+const summaryPage = join(pages, 'summary.html');
+writeFileSync(firstReport, renderHtml(report));
+writeFileSync(summaryPage, renderRunsSummary(batch));
 
 const browser = await launchChromium();
 try {

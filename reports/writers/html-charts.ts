@@ -120,7 +120,8 @@ export function metricsSection(report: RunReport): string {
       ? `sampled from each service's /metrics every ${info.intervalMs} ms during the run`
       : `read from Prometheus after the run (one point per ${info.intervalMs / 1000} s scrape)`
     : 'from Prometheus';
-  const maxGapMs = Math.max(1_000, 4 * (info?.intervalMs ?? 5_000)) + (info?.intervalMs ?? 5_000);
+  // Bridging a few slow scrapes (a busy machine) is fine; bridging seconds without traffic is not.
+  const maxGapMs = Math.max(3_000, 8 * (info?.intervalMs ?? 5_000));
   const figures = chartsOf(report)
     .map((c) => {
       const series = (report.metrics![c.key] ?? []).filter((s) => s.points.length > 0);
