@@ -23,9 +23,13 @@ export interface Progress {
 
 const secs = (ms: number) => (ms >= 60_000 ? `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s` : `${(ms / 1000).toFixed(1)} s`);
 
-/** "runs 2/5 · 12.3 s elapsed · about 18.5 s left" (the estimate from the mean time per finished unit). */
-export function progressText(what: string, done: number, total: number, elapsedMs: number): string {
-  const estimate = done > 0 && done < total ? ` · about ${secs((elapsedMs / done) * (total - done))} left` : done === 0 ? ' · estimating…' : '';
+/**
+ * "runs 2/5 · 12.3 s elapsed · about 18.5 s left": the mean time of the finished units times those
+ * left, less the time already spent on the current one (`sinceLastDoneMs`).
+ */
+export function progressText(what: string, done: number, total: number, elapsedMs: number, sinceLastDoneMs = 0): string {
+  const mean = (elapsedMs - sinceLastDoneMs) / Math.max(1, done);
+  const estimate = done > 0 && done < total ? ` · about ${secs(Math.max(0, mean * (total - done) - sinceLastDoneMs))} left` : done === 0 ? ' · estimating…' : '';
   return `${what} ${done}/${total} · ${secs(elapsedMs)} elapsed${estimate}`;
 }
 
@@ -38,19 +42,21 @@ export function progressReporter(opts: { what: string; total: number; out: Progr
   const now = opts.now ?? Date.now;
   const started = now();
   let done = 0;
+  let lastDoneAt = started;
+  const text = () => progressText(opts.what, done, opts.total, now() - started, now() - lastDoneAt);
   if (!opts.out.isTTY) {
     return {
       log: (line) => opts.out.write(`${line}\n`),
       update(n, note) {
         done = n;
-        opts.out.write(`${progressText(opts.what, done, opts.total, now() - started)}${note ? ` — ${note}` : ''}\n`);
+        lastDoneAt = now();
+        opts.out.write(`${text()}${note ? ` — ${note}` : ''}\n`);
       },
       end: () => undefined,
     };
   }
   const status = () => {
-    const text = `${bar(done, opts.total)} ${progressText(opts.what, done, opts.total, now() - started)}`;
-    opts.out.write(`\r\x1b[2K${text}`);
+    opts.out.write(`\r\x1b[2K${bar(done, opts.total)} ${text()}`);
   };
   const timer = setInterval(status, 1000);
   timer.unref();
@@ -62,6 +68,7 @@ export function progressReporter(opts: { what: string; total: number; out: Progr
     },
     update(n, note) {
       done = n;
+      lastDoneAt = now();
       if (note) this.log(note);
       else status();
     },
