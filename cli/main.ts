@@ -8,6 +8,9 @@ import { ExitCode } from './exit-codes.js';
 import { EventflowError } from './errors.js';
 import { buildProgram } from './program.js';
 
+// https://no-color.org: chalk honours FORCE_COLOR and --no-color but not NO_COLOR.
+if (process.env.NO_COLOR) chalk.level = 0;
+
 const program = buildProgram();
 
 try {

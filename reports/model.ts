@@ -116,6 +116,15 @@ export interface CheckerResult {
   unknown: { count: number; recovered: number; notRecovered: number; recoveredKeys: string[]; notRecoveredKeys: string[] };
   /** Acknowledged, then REJECTED by the notifier (e.g. sold out meanwhile): honest, not lost. */
   rejectedAfterAck: number;
+  /** The run's orders by final status, one per idempotency key (absent in reports written before it existed). */
+  orders?: OrderSplit;
+}
+
+/** Persisted orders of a run by final status: CONFIRMED, REJECTED (after the purchase was acknowledged), anything else still PENDING. */
+export interface OrderSplit {
+  confirmed: number;
+  rejected: number;
+  pending: number;
 }
 
 // ------------------------------------------------------------ steps, probes, checks
@@ -159,8 +168,26 @@ export interface Check {
   message: string;
 }
 
-/** Time series captured from Prometheus after the run (optional). */
+/** Time series captured during the run, by chart key; points are [unix ms, value]. */
 export type MetricsSeries = Record<string, { labels: Record<string, string>; points: [number, number][] }[]>;
+
+/** How a chart's values read: the axis label a report shows. */
+export type MetricUnit = 'count' | 'per_second' | 'ratio' | 'seconds' | 'up';
+
+export interface MetricsChart {
+  key: string;
+  title: string;
+  unit: MetricUnit;
+}
+
+/** Where the series came from and how densely, and what each chart shows. */
+export interface MetricsCaptureInfo {
+  /** `service endpoints` (each service's /metrics, sampled during the run) or `prometheus` (query_range after it). */
+  source: 'service-endpoints' | 'prometheus';
+  /** Time between two samples. */
+  intervalMs: number;
+  charts: MetricsChart[];
+}
 
 export interface WallPhases {
   setupMs: number;
@@ -218,4 +245,5 @@ export interface RunReport {
   wall: WallPhases;
   warnings: string[];
   metrics?: MetricsSeries;
+  metricsInfo?: MetricsCaptureInfo;
 }

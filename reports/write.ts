@@ -5,7 +5,9 @@ import type { RunReport } from './model.js';
 import { renderHtml } from './writers/html.js';
 import { renderJson } from './writers/json.js';
 import { renderJunit } from './writers/junit.js';
-import { listRuns, renderRunsIndex } from './writers/runs-index.js';
+import type { RunsSummary } from './runs-model.js';
+import { BATCHES_DIR, listBatches, listRuns, renderRunsIndex } from './writers/runs-index.js';
+import { renderRunsSummary } from './writers/runs-summary.js';
 
 export const DEFAULT_RUNS_DIR = join('reports', 'runs');
 
@@ -31,6 +33,21 @@ export async function writeRunReports(report: RunReport, runsDir = DEFAULT_RUNS_
 export async function writeRunsIndex(runsDir = DEFAULT_RUNS_DIR): Promise<string> {
   const index = join(runsDir, 'index.html');
   await mkdir(runsDir, { recursive: true });
-  await writeFile(index, renderRunsIndex(await listRuns(runsDir)));
+  await writeFile(index, renderRunsIndex(await listRuns(runsDir), await listBatches(runsDir)));
   return index;
+}
+
+/** The directory a --runs batch's summary goes to. */
+export function batchDir(runsDir: string, batchId: string): string {
+  return join(runsDir, BATCHES_DIR, batchId);
+}
+
+/** summary.json + index.html of a --runs batch into <runsDir>/batches/<batch id>/, then the runs index. */
+export async function writeRunsSummary(summary: RunsSummary, runsDir = DEFAULT_RUNS_DIR): Promise<{ dir: string; json: string; html: string; index: string }> {
+  const dir = batchDir(runsDir, summary.batchId);
+  await mkdir(dir, { recursive: true });
+  const files = { json: join(dir, 'summary.json'), html: join(dir, 'index.html') };
+  await writeFile(files.json, `${JSON.stringify(summary, null, 2)}\n`);
+  await writeFile(files.html, renderRunsSummary(summary));
+  return { dir, ...files, index: await writeRunsIndex(runsDir) };
 }

@@ -12,7 +12,8 @@ import { defaultTopologyNames, topologyNamesOf, type TopologyNames } from '../sc
 import type { ValidationResult } from '../scenario/validate.js';
 import { MAX_NODES } from '../stack/topology.js';
 import type { ProgressEvent, StackHandle } from '../stack/types.js';
-import { DEFAULT_RUNS_DIR, writeRunReports, writeRunsIndex } from '../../reports/write.js';
+import { DEFAULT_RUNS_DIR, batchDir, writeRunReports, writeRunsIndex, writeRunsSummary } from '../../reports/write.js';
+import type { RunReport } from '../../reports/model.js';
 import { serveReports } from '../../reports/serve.js';
 import { listRuns } from '../../reports/writers/runs-index.js';
 
@@ -20,6 +21,14 @@ function parseCount(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a non-negative integer');
   return Number(value);
 }
+
+function parseRuns(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > MAX_RUNS) throw new InvalidArgumentError(`must be a whole number from 1 to ${MAX_RUNS}`);
+  return Number(value);
+}
+
+/** Bounds a batch (each run takes seconds to minutes of a shared machine). */
+const MAX_RUNS = 1000;
 
 function collectSet(value: string, previous: Record<string, string>): Record<string, string> {
   const eq = value.indexOf('=');
@@ -53,6 +62,32 @@ function testHooks(): EngineHooks | undefined {
   };
 }
 
+/** `--runs N`: the batch with its progress, then the summary; the batch's exit code. */
+async function runRepeatedly(
+  scenario: string,
+  runs: number,
+  reportDir: string,
+  signal: AbortSignal,
+  runOne: (index: number, log: (line: string) => void) => Promise<{ report: RunReport; dir: string }>,
+): Promise<number> {
+  const [{ newBatchId, runBatch }, { summarizeRuns }, { progressReporter }] = await Promise.all([import('../scenario/runs.js'), import('../scenario/runs-summary.js'), import('../progress.js')]);
+  const startedAt = new Date();
+  const batchId = newBatchId(scenario, runs, startedAt);
+  const progress = progressReporter({ what: 'runs', total: runs, out: process.stdout });
+  const done = await runBatch({ runs, signal, progress, runOne: (i) => runOne(i, (line) => progress.log(line)) });
+  const summary = summarizeRuns(
+    done.map((d) => d.report),
+    { batchId, requested: runs, startedAt: startedAt.toISOString(), summaryDir: batchDir(reportDir, batchId), reportDirs: done.map((d) => d.dir) },
+  );
+  const written = await writeRunsSummary(summary, reportDir);
+  const pct = (v: number) => `${Math.round(v * 100)} %`;
+  const line = `${summary.passed}/${done.length} runs passed (pass rate ${pct(summary.passRate)}, 95 % interval ${pct(summary.confidence.low)}–${pct(summary.confidence.high)})`;
+  process.stdout.write(`${summary.passed === runs ? chalk.green(`✔ ${line}`) : chalk.red(`✘ ${line}`)}\n`);
+  for (const f of summary.failedChecks) process.stdout.write(`  ${chalk.red('✘')} ${f.name}: failed in run${f.runs.length > 1 ? 's' : ''} ${f.runs.join(', ')}\n`);
+  process.stdout.write(`summary: ${written.dir}/ (summary.json, index.html) · all runs: ${written.index}\n`);
+  return summary.exitCode;
+}
+
 export function registerScenarioCommands(program: Command): void {
   program
     .command('scenario')
@@ -65,16 +100,18 @@ export function registerScenarioCommands(program: Command): void {
     .option('--report-dir <dir>', 'where run reports go (<dir>/<run-id>/)', DEFAULT_RUNS_DIR)
     .addOption(new Option('--images <set>', 'image set for an ephemeral stack').choices(['official', 'offline']).env('EVENTFLOW_IMAGES'))
     .option('--nodes <n>', 'api nodes of an ephemeral stack', parseCount)
-    .option('--no-metrics', 'do not capture Prometheus series into the report')
+    .option('--runs <n>', 'run it N times on the same stack: a report each, plus a summary (pass rate with a 95 % interval, failed checks, latency per phase)', parseRuns, 1)
+    .option('--no-metrics', 'do not sample the services\' metrics for the report\'s charts')
     .addHelpText(
       'after',
       `
 Exit codes: 0 pass · 1 a check failed · 2 usage or scenario-file error (nothing started) · 3 infrastructure error · 130 interrupted.
 Examples:
   eventflow scenario db-outage --purchases 5
+  eventflow scenario db-outage --purchases 5 --runs 5
   eventflow scenario ./my-scenario.yaml --set concurrency=10 --keep-up`,
     )
-    .action(async (ref: string, opts: { purchases?: number; set: Record<string, string>; stack?: string; keepUp?: boolean; reportDir: string; images?: 'official' | 'offline'; nodes?: number; metrics: boolean }) => {
+    .action(async (ref: string, opts: { purchases?: number; set: Record<string, string>; stack?: string; keepUp?: boolean; reportDir: string; images?: 'official' | 'offline'; nodes?: number; metrics: boolean; runs: number }) => {
       const file = resolveScenarioRef(ref);
       if (!file) {
         throw new UsageError(`no scenario "${ref}": not a file, not a built-in (${builtinScenarioFiles().map((s) => s.name).join(', ')})`);
@@ -130,28 +167,38 @@ Examples:
           out(chalk.dim(`stack up in ${((Date.now() - started) / 1000).toFixed(1)}s`));
         }
         out(chalk.bold(`scenario ${validated.scenario.name}`) + chalk.dim(` (${relative(process.cwd(), file) || file}) — ${Object.entries(validated.params).map(([k, v]) => `${k}=${v}`).join(' ')}`));
-        const [{ runScenario }, { consoleLog }, { captureSeries }] = await Promise.all([
+        const [{ runScenario }, { BATCH_RUN_EVENTS, consoleLog }, { serviceMetricsCapture }] = await Promise.all([
           import('../scenario/engine.js'),
           import('../scenario/console-log.js'),
           import('../scenario/metrics-capture.js'),
         ]);
-        const report = await runScenario({
-          scenario: validated.scenario,
-          params: validated.params,
-          file,
-          source: validated.source,
-          stack,
-          ephemeral,
-          signal: controller.signal,
-          listeners: [consoleLog(out)],
-          hooks: testHooks(),
-          captureMetrics: opts.metrics ? captureSeries : false,
-        });
-        const written = await writeRunReports(report, opts.reportDir);
-        for (const w of report.warnings) out(chalk.yellow(`warning: ${w}`));
-        out(`reports: ${written.dir}/ (report.json, junit.xml, index.html) · all runs: ${written.index}`);
-        process.exitCode = report.exitCode;
-        exitNow = report.exitCode;
+        const runOnce = async (log: (line: string) => void, only?: typeof BATCH_RUN_EVENTS) => {
+          const report = await runScenario({
+            scenario: validated.scenario,
+            params: validated.params,
+            file,
+            source: validated.source,
+            stack: stack!,
+            ephemeral,
+            signal: controller.signal,
+            listeners: [consoleLog(log, only)],
+            hooks: testHooks(),
+            captureMetrics: opts.metrics ? serviceMetricsCapture() : false,
+          });
+          const written = await writeRunReports(report, opts.reportDir);
+          for (const w of report.warnings) log(chalk.yellow(`warning: ${w}`));
+          return { report, written };
+        };
+        if (opts.runs === 1) {
+          const { report, written } = await runOnce(out);
+          out(`reports: ${written.dir}/ (report.json, junit.xml, index.html) · all runs: ${written.index}`);
+          exitNow = report.exitCode;
+        } else {
+          exitNow = await runRepeatedly(validated.scenario.name, opts.runs, opts.reportDir, controller.signal, (index, log) =>
+            runOnce((line) => log(`[run ${index}/${opts.runs}] ${line}`), BATCH_RUN_EVENTS).then(({ report, written }) => ({ report, dir: written.dir })),
+          );
+        }
+        process.exitCode = exitNow;
       } finally {
         process.off('SIGINT', onSigint);
         process.off('SIGTERM', onSigint);

@@ -1,6 +1,7 @@
 /** The check phase: read the final state from PostgreSQL and run the checker over the history. */
 import type { CheckerResult } from '../../reports/model.js';
 import { checkHistory } from './checker.js';
+import { orderSplit } from './order-split.js';
 import type { Op } from './history.js';
 import type { SystemState } from './final-state.js';
 import type { RunContext } from './run-context.js';
@@ -14,7 +15,8 @@ export async function checkFinalState(ctx: RunContext, hooks: EngineHooks | unde
   try {
     const state = ctx.systemState();
     if (hooks?.beforeCheck) await hooks.beforeCheck({ state, prefix: ctx.prefix, history: ctx.history, log: (text) => ctx.events.emit({ type: 'note', text }) });
-    const result = checkHistory(ctx.history, await state.readFinalState(ctx.prefix), ctx.prefix);
+    const final = await state.readFinalState(ctx.prefix);
+    const result = { ...checkHistory(ctx.history, final, ctx.prefix), orders: orderSplit(final.orders, ctx.prefix) };
     ctx.events.emit({ type: 'checker-result', result });
     return result;
   } catch (e) {

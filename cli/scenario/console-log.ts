@@ -5,6 +5,7 @@
  *     +0.52s  ▶ kill-db: kill postgres
  */
 import type { StepRecord } from '../../reports/model.js';
+import { checkerLine } from '../../reports/summary-lines.js';
 import type { EngineEvent, EngineEventType, EventOf } from './events.js';
 
 type Formatters = { [T in EngineEventType]?: (e: EventOf<T>) => string | undefined };
@@ -25,8 +26,7 @@ const LINES: Formatters = {
   'background-load-waiting': (e) => `… waiting for background load ${e.stepId}`,
   'run-error': (e) => `✘ ${e.message}`,
   'rollback-healthy': (e) => `✔ rollback: ${e.services.join(', ')} healthy`,
-  'checker-result': ({ result: c }) =>
-    `checker: ${c.attempted} attempted, ${c.acknowledged} acknowledged, ${c.persisted} persisted — lost ${c.lost.count}, duplicated ${c.duplicated.count}, oversold ${c.oversold.count}, unexpected ${c.unexpected.count}; unknown ${c.unknown.count} (${c.unknown.recovered} recovered)`,
+  'checker-result': ({ result }) => `checker: ${checkerLine(result)}`,
   note: (e) => e.text,
   'run-finished': (e) => {
     const verdict = e.verdict === 'pass' ? '✔ PASS' : e.verdict === 'fail' ? `✘ FAIL (${e.failedChecks} check${e.failedChecks > 1 ? 's' : ''} failed)` : `✘ ${e.verdict.toUpperCase()}`;
@@ -34,11 +34,15 @@ const LINES: Formatters = {
   },
 };
 
-/** A subscriber that writes the run's lines through `write` (stdout in the CLI). */
-export function consoleLog(write: (line: string) => void): (event: EngineEvent) => void {
+/** The lines a run of a `--runs` batch prints: its problems and its outcome, not every step. */
+export const BATCH_RUN_EVENTS: readonly EngineEventType[] = ['stack-connected', 'run-error', 'checker-result', 'run-finished'];
+
+/** A subscriber that writes the run's lines through `write` (stdout in the CLI); `only`: just these events. */
+export function consoleLog(write: (line: string) => void, only?: readonly EngineEventType[]): (event: EngineEvent) => void {
   let t0: number | undefined;
   return (event) => {
     if (event.type === 'run-started') t0 = event.startMs;
+    if (only && !only.includes(event.type)) return;
     const text = (LINES[event.type] as ((e: EngineEvent) => string | undefined) | undefined)?.(event);
     if (text === undefined) return;
     write(`${`+${seconds(event.atMs - (t0 ?? event.atMs))}s`.padStart(8)}  ${text}`);

@@ -144,6 +144,34 @@ describe('engine (fakes)', () => {
     expect(report.history.phases.during.purchase.count).toBe(6);
   });
 
+  it('records metrics from the connected stack until the metrics phase; a capture that fails is a warning', async () => {
+    const v = await builtin('db-outage', { purchases: '2' });
+    const seen: { startedAt?: number; stoppedAt?: number } = {};
+    const info = { source: 'service-endpoints' as const, intervalMs: 250, charts: [{ key: 'k', title: 'K', unit: 'count' as const }] };
+    const report = await runScenario({
+      ...v,
+      stack: fakeStack(sys, gateway),
+      state: fakeState(sys),
+      pollMs: 20,
+      captureMetrics: {
+        async start({ startMs }) {
+          seen.startedAt = startMs;
+          return { stop: async (endMs) => ((seen.stoppedAt = endMs), { series: { k: [{ labels: {}, points: [[startMs, 1]] }] }, info }) };
+        },
+      },
+    });
+    expect(seen.startedAt).toBeCloseTo(report.startMs, 0);
+    expect(seen.stoppedAt).toBeGreaterThan(report.faultWindows[0]!.endMs!);
+    expect(report.metricsInfo).toEqual(info);
+    expect(report.metrics!.k![0]!.points).toHaveLength(1);
+    expect(report.checker!.orders).toEqual({ confirmed: 4, rejected: 0, pending: 0 });
+
+    const failing = await runScenario({ ...v, stack: fakeStack(sys, gateway), state: fakeState(sys), pollMs: 20, captureMetrics: { start: async () => Promise.reject(new Error('no route')) } });
+    expect(failing.verdict).toBe('pass');
+    expect(failing.metrics).toBeUndefined();
+    expect(failing.warnings).toContain('metrics capture did not start: no route');
+  });
+
   it('fails with lost=1 when an acknowledged order disappears before the checker', async () => {
     const v = await builtin('db-outage', { purchases: '3' });
     const report = await runScenario({

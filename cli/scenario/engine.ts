@@ -8,8 +8,8 @@
  * subscribers. Nothing here formats text for a terminal.
  */
 import { randomBytes } from 'node:crypto';
-import type { MetricsSeries, ParamValue, ProbeResult, RunReport, WallPhases } from '../../reports/model.js';
-import type { StackHandle } from '../stack/types.js';
+import type { MetricsCaptureInfo, MetricsSeries, ParamValue, ProbeResult, RunReport, WallPhases } from '../../reports/model.js';
+import type { StackEndpoints, StackHandle } from '../stack/types.js';
 import { exitCodeFor } from '../exit-codes.js';
 import { checkFinalState, type EngineHooks } from './check.js';
 import { drainBacklog } from './drain.js';
@@ -29,8 +29,20 @@ import { verifyRun } from './verify.js';
 
 export type { EngineHooks } from './check.js';
 
-/** Captures Prometheus series over the run (cli/scenario/metrics-capture.ts in the CLI). */
-export type CaptureSeries = (prometheusUrl: string, startMs: number, endMs: number) => Promise<MetricsSeries>;
+/**
+ * Records the metrics the report charts from the moment the stack is connected
+ * to the metrics phase (cli/scenario/metrics-capture.ts in the CLI).
+ */
+export interface MetricsCapture {
+  start(run: { stack: StackHandle; endpoints: StackEndpoints; startMs: number }): Promise<MetricsRecording>;
+}
+export interface MetricsRecording {
+  stop(endMs: number): Promise<CapturedMetrics | undefined>;
+}
+export interface CapturedMetrics {
+  series: MetricsSeries;
+  info: MetricsCaptureInfo;
+}
 
 export interface RunOptions {
   scenario: ScenarioFile;
@@ -46,8 +58,8 @@ export interface RunOptions {
   /** Defaults to PostgreSQL + RabbitMQ of the stack. */
   state?: SystemState;
   hooks?: EngineHooks;
-  /** Prometheus series capture; absent or false = none. */
-  captureMetrics?: CaptureSeries | false;
+  /** Metrics recorded during the run for the report's charts; absent or false = none. */
+  captureMetrics?: MetricsCapture | false;
   /** Poll interval of waits (ms). */
   pollMs?: number;
 }
@@ -75,9 +87,11 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
   };
 
   let before: ProbeResult[] = [];
+  let recording: Promise<MetricsRecording | undefined> = Promise.resolve(undefined);
   try {
     const tSetup = nowMs();
     await connect(ctx);
+    recording = startMetrics(ctx, opts.captureMetrics);
     before = await phase('steady-state-before', () => checkSteadyState(ctx, 'before'));
     ctx.wall.setupMs = nowMs() - tSetup;
     if (before.some((p) => !p.ok)) throw new StepFailure('the stack is not in its steady state before the experiment; nothing was injected', true);
@@ -106,7 +120,7 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
   });
   ctx.wall.checksMs = nowMs() - tChecks;
 
-  const metrics = await phase('metrics', () => captureRunMetrics(ctx, opts.captureMetrics));
+  const metrics = await phase('metrics', () => stopMetrics(ctx, recording));
   await ctx.close();
 
   const failedChecks = report.checks.filter((c) => !c.passed).length;
@@ -116,7 +130,7 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
   for (const k of Object.keys(ctx.wall) as (keyof WallPhases)[]) ctx.wall[k] = round(ctx.wall[k])!;
   events.emit({ type: 'run-finished', verdict, failedChecks, durationMs: ctx.wall.totalMs });
   const services = await opts.stack.services().catch(() => undefined);
-  return report.build(ctx, { verdict, exitCode: exitCodeFor(verdict), endMs, timings, metrics, services });
+  return report.build(ctx, { verdict, exitCode: exitCodeFor(verdict), endMs, timings, metrics: metrics?.series, metricsInfo: metrics?.info, services });
 }
 
 async function connect(ctx: RunContext): Promise<void> {
@@ -128,12 +142,20 @@ async function connect(ctx: RunContext): Promise<void> {
   ctx.events.emit({ type: 'stack-connected', runId: ctx.runId, scenario: ctx.scenario.name, stackId: ctx.stack.id, gateway: ctx.endpoints.gateway });
 }
 
-/** Optional: a failed capture is a warning, never a failed run. */
-async function captureRunMetrics(ctx: RunContext, capture: CaptureSeries | false | undefined): Promise<MetricsSeries | undefined> {
-  const prometheus = ctx.endpoints?.prometheus;
-  if (!capture || !prometheus) return undefined;
+/** Optional: a capture that fails to start or to finish is a warning, never a failed run. */
+async function startMetrics(ctx: RunContext, capture: MetricsCapture | false | undefined): Promise<MetricsRecording | undefined> {
+  if (!capture || !ctx.endpoints) return undefined;
   try {
-    return await capture(prometheus, Math.floor(ctx.startMs) - 5_000, Math.ceil(nowMs()) + 1_000);
+    return await capture.start({ stack: ctx.stack, endpoints: ctx.endpoints, startMs: ctx.startMs });
+  } catch (e) {
+    ctx.warn(`metrics capture did not start: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+async function stopMetrics(ctx: RunContext, recording: Promise<MetricsRecording | undefined>): Promise<CapturedMetrics | undefined> {
+  try {
+    return await (await recording)?.stop(nowMs());
   } catch (e) {
     ctx.warn(`metrics capture failed: ${(e as Error).message}`);
     return undefined;

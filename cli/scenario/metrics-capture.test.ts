@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeExporter, contractFamilies, freePort, prometheusMissing, startLocalPrometheus, waitForFirstScrape, type LocalPrometheus } from '../../test/observability/local-prometheus.js';
-import { captureSeries, durationSeconds, KEY_SERIES, rateWindowSeconds, stepSecondsFor } from './metrics-capture.js';
+import { captureSeries, durationSeconds, KEY_SERIES, rateWindowSeconds, serviceMetricsCapture, stepSecondsFor } from './metrics-capture.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -122,4 +122,55 @@ scrape_configs:
     expect(series.notifier_drain_rate!.some((s) => s.points.some(([, v]) => v > 0))).toBe(true);
     expect(series.request_rate_by_node!.find((s) => s.labels.node === 'api-1')?.points.length).toBeGreaterThan(0);
   });
+});
+
+describe('serviceMetricsCapture: the services\' /metrics sampled during the run', () => {
+  const exporter = new FakeExporter();
+  beforeAll(async () => {
+    // One endpoint, one service: the api node's samples only.
+    exporter.families = contractFamilies().map((f) => ({ ...f, samples: f.samples.filter((x) => x.labels.node === 'api-1') }));
+    await exporter.start();
+  });
+  afterAll(async () => {
+    await exporter.stop();
+  });
+
+  it('has a point every interval, shows a 1 s outage and backlog, and falls back to nothing when no service answers', async () => {
+    const url = `http://127.0.0.1:${exporter.port}/metrics`;
+    const capture = serviceMetricsCapture({ intervalMs: 100, endpoints: async () => [{ service: 'api-1', group: 'api', url }] });
+    const stack = {} as Parameters<typeof capture.start>[0]['stack'];
+    const startMs = Date.now();
+    const recording = await capture.start({ stack, endpoints: { prometheus: '' } as Parameters<typeof capture.start>[0]['endpoints'], startMs });
+    const api = { service: 'api', node: 'api-1' };
+    await sleep(500);
+    const outageFrom = Date.now();
+    exporter.set('eventflow_dependency_up', { ...api, dependency: 'postgres' }, 0);
+    for (let i = 0; i < 5; i++) {
+      exporter.add('eventflow_purchases_total', { ...api, outcome: 'accepted_async' }, 2);
+      await sleep(200);
+    }
+    const outageTo = Date.now();
+    exporter.set('eventflow_dependency_up', { ...api, dependency: 'postgres' }, 1);
+    await sleep(500);
+    const captured = await recording.stop(Date.now());
+    expect(captured?.info.source).toBe('service-endpoints');
+    expect(captured!.info.charts.map((c) => c.key)).toEqual(Object.keys(captured!.series));
+
+    const pg = captured!.series.dependency_up!.find((s) => s.labels.dependency === 'postgres' && s.labels.service === 'api-1')!;
+    expect(pg.points.length).toBeGreaterThan(10);
+    const down = pg.points.filter(([, v]) => v === 0).map(([t]) => t);
+    expect(down.length).toBeGreaterThanOrEqual(5);
+    expect(Math.min(...down)).toBeGreaterThanOrEqual(outageFrom - 150);
+    expect(Math.max(...down)).toBeLessThanOrEqual(outageTo + 150);
+    // exactly the dependencies the scraped service exports, under its own name: nothing invented
+    expect(captured!.series.dependency_up!.map((s) => `${s.labels.service}/${s.labels.dependency}`)).toEqual(['api-1/postgres', 'api-1/rabbitmq', 'api-1/redis']);
+    const async = captured!.series.purchases_by_outcome!.find((s) => s.labels.outcome === 'accepted_async')!;
+    const inOutage = async.points.filter(([t, v]) => t >= outageFrom && t <= outageTo + 1000 && v > 0);
+    expect(inOutage.length).toBeGreaterThan(3);
+
+    const silent = serviceMetricsCapture({ intervalMs: 50, endpoints: async () => [{ service: 'api-1', group: 'api', url: `http://127.0.0.1:${await freePort()}/metrics` }] });
+    const rec = await silent.start({ stack, endpoints: { prometheus: '' } as Parameters<typeof capture.start>[0]['endpoints'], startMs: Date.now() });
+    await sleep(200);
+    expect(await rec.stop(Date.now())).toBeUndefined();
+  }, 20_000);
 });

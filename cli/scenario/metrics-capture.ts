@@ -1,183 +1,72 @@
 /**
- * Key series of a scenario run, read back from the stack's Prometheus over the
- * run window (HTTP API `query_range`), for report.json and the HTML report:
- * queue depth, purchases by outcome, dependency up, and a few more.
- *
- * Points are `[unixMs, value]`; NaN/±Inf samples (e.g. a ratio over no traffic)
- * are dropped because JSON cannot carry them. Only the Prometheus URL given is
- * contacted (the stack's loopback endpoint).
+ * The engine's metrics capture (RunOptions.captureMetrics) as the CLI wires it:
+ * the services' own /metrics (api nodes, notifier, analytics) sampled every
+ * 250 ms from the start of the run to its end, drawn as the charts of
+ * metrics/charts.ts. The stack's Prometheus scrapes every few seconds, which
+ * leaves a run of a few seconds with one point or none; it is only the
+ * fallback when no service can be sampled (e.g. a stack handle without
+ * service addresses).
  */
-import { parse } from 'yaml';
+import type { MetricsChart, MetricsSeries } from '../../reports/model.js';
+import { ANALYTICS_PORT, API_PORT, NOTIFIER_PORT } from '../stack/addresses.js';
+import type { ServiceGroup, StackHandle } from '../stack/types.js';
+import type { CapturedMetrics, MetricsCapture, MetricsRecording } from './engine.js';
+import { CHART_FAMILIES, CHARTS } from './metrics/charts.js';
+import { captureSeries, KEY_SERIES, scrapeIntervalSeconds } from './metrics/prometheus.js';
+import { startSampling, type MetricsEndpoint } from './metrics/sampler.js';
+import type { ScrapeTarget, Tick } from './metrics/samples.js';
 
-import type { MetricsSeries } from '../../reports/model.js';
+export { captureSeries, durationSeconds, KEY_SERIES, queryRange, rateWindowSeconds, stepSecondsFor } from './metrics/prometheus.js';
 
-export type { MetricsSeries };
+/** Where each group of the stack serves /metrics. */
+const METRICS_PORTS: Partial<Record<ServiceGroup, number>> = { api: API_PORT, worker: NOTIFIER_PORT, analytics: ANALYTICS_PORT };
 
-export interface KeySeries {
-  key: string;
-  title: string;
-  /** 'count' | 'per_second' | 'ratio' | 'seconds' | 'up' — how a report should label the axis. */
-  unit: 'count' | 'per_second' | 'ratio' | 'seconds' | 'up';
-  /** Legend label of each returned series. */
-  legend: string;
-  query(rateWindow: string): string;
+export const DEFAULT_SAMPLE_INTERVAL_MS = 250;
+
+export async function metricsEndpointsOf(stack: StackHandle): Promise<MetricsEndpoint[]> {
+  if (!stack.serviceAddress) return [];
+  const wanted = (Object.entries(METRICS_PORTS) as [ServiceGroup, number][]).flatMap(([group, port]) => stack.servicesInGroup(group).map((service) => ({ service, group, port })));
+  const found = await Promise.all(
+    wanted.map(async (w): Promise<MetricsEndpoint | undefined> => {
+      const at = await stack.serviceAddress!(w.service, w.port).catch(() => undefined);
+      return at ? { service: w.service, group: w.group, url: `http://${at}/metrics` } : undefined;
+    }),
+  );
+  return found.filter((e): e is MetricsEndpoint => e !== undefined);
 }
 
-/** What a report draws. Metric names: docs/architecture.md "Metrics". */
-export const KEY_SERIES: KeySeries[] = [
-  {
-    key: 'queue_depth',
-    title: 'RabbitMQ backlog (messages)',
-    unit: 'count',
-    legend: 'queue',
-    query: () => 'max by (queue) (eventflow_notifier_queue_messages)',
-  },
-  {
-    key: 'purchases_by_outcome',
-    title: 'Purchases per second by outcome',
-    unit: 'per_second',
-    legend: 'outcome',
-    query: (w) => `sum by (outcome) (rate(eventflow_purchases_total[${w}]))`,
-  },
-  {
-    key: 'dependency_up',
-    title: 'Dependency up (1) / down (0), as every service sees it',
-    unit: 'up',
-    legend: 'dependency',
-    query: () => 'min by (dependency) (eventflow_dependency_up)',
-  },
-  {
-    key: 'api_nodes_up',
-    title: 'api nodes scraped up',
-    unit: 'up',
-    legend: 'instance',
-    query: () => 'up{job="api"}',
-  },
-  {
-    key: 'request_rate_by_node',
-    title: 'Requests per second per node',
-    unit: 'per_second',
-    legend: 'node',
-    query: (w) => `sum by (node) (rate(eventflow_http_request_duration_seconds_count{job="api"}[${w}]))`,
-  },
-  {
-    key: 'error_ratio',
-    title: 'Share of api requests answered 5xx',
-    unit: 'ratio',
-    legend: 'job',
-    query: (w) =>
-      `(sum by (job) (rate(eventflow_http_request_duration_seconds_count{job="api", status_code=~"5.."}[${w}])) ` +
-      `or sum by (job) (rate(eventflow_http_request_duration_seconds_count{job="api"}[${w}])) * 0) ` +
-      `/ sum by (job) (rate(eventflow_http_request_duration_seconds_count{job="api"}[${w}]))`,
-  },
-  {
-    key: 'latency_p95_seconds',
-    title: 'api p95 latency (s)',
-    unit: 'seconds',
-    legend: 'job',
-    query: (w) => `histogram_quantile(0.95, sum by (job, le) (rate(eventflow_http_request_duration_seconds_bucket{job="api"}[${w}])))`,
-  },
-  {
-    key: 'notifier_drain_rate',
-    title: 'Messages the notifier finished per second',
-    unit: 'per_second',
-    legend: 'result',
-    query: (w) => `sum by (result) (rate(eventflow_notifier_messages_total[${w}]))`,
-  },
-];
-
-const MAX_POINTS = 600;
-const REQUEST_TIMEOUT_MS = 15_000;
-
-/** "1m30s" → 90. */
-export function durationSeconds(d: string): number {
-  let total = 0;
-  let matched = '';
-  for (const m of d.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)/g)) {
-    total += Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 }[m[2] as 'ms']!;
-    matched += m[0];
-  }
-  if (!matched || matched !== d.trim()) throw new Error(`not a Prometheus duration: "${d}"`);
-  return total;
+/** Series of every chart from the sampled ticks; charts without data keep an empty list (the report says so). */
+export function chartsFromTicks(ticks: readonly Tick[], targets: readonly ScrapeTarget[], intervalMs: number): MetricsSeries {
+  const windowMs = Math.max(1_000, 4 * intervalMs);
+  return Object.fromEntries(CHARTS.map((c) => [c.key, c.derive(ticks, targets, windowMs)]));
 }
 
-/** Grafana's $__rate_interval: max(step + scrape interval, 4 × scrape interval). */
-export function rateWindowSeconds(stepSeconds: number, scrapeSeconds: number): number {
-  return Math.max(stepSeconds + scrapeSeconds, 4 * scrapeSeconds);
-}
+const chartInfo = (charts: readonly MetricsChart[]): MetricsChart[] => charts.map(({ key, title, unit }) => ({ key, title, unit }));
 
-export function stepSecondsFor(startMs: number, endMs: number, scrapeSeconds: number): number {
-  return Math.max(Math.ceil((endMs - startMs) / 1000 / MAX_POINTS), Math.ceil(scrapeSeconds));
-}
-
-async function getJson(url: string): Promise<unknown> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS), headers: { accept: 'application/json' } });
-  const text = await res.text();
-  let body: { status?: string; error?: string; data?: unknown };
-  try {
-    body = JSON.parse(text) as typeof body;
-  } catch {
-    throw new Error(`${url.split('?')[0]}: HTTP ${res.status}, not JSON: ${text.slice(0, 200)}`);
-  }
-  if (!res.ok || body.status !== 'success') throw new Error(`${url.split('?')[0]}: HTTP ${res.status}: ${body.error ?? text.slice(0, 200)}`);
-  return body.data;
-}
-
-/** The scrape interval from the server's loaded config (global.scrape_interval; Prometheus' default is 1m). */
-export async function scrapeIntervalSeconds(prometheusUrl: string): Promise<number> {
-  const data = (await getJson(`${trimSlash(prometheusUrl)}/api/v1/status/config`)) as { yaml?: string };
-  const cfg = parse(data.yaml ?? '') as { global?: { scrape_interval?: string } } | null;
-  return durationSeconds(cfg?.global?.scrape_interval ?? '1m');
-}
-
-export interface RangeResult {
-  labels: Record<string, string>;
-  points: [number, number][];
-}
-
-/** One `query_range`, points as [unixMs, value] without NaN/Inf. */
-export async function queryRange(prometheusUrl: string, query: string, startMs: number, endMs: number, stepSeconds: number): Promise<RangeResult[]> {
-  const params = new URLSearchParams({
-    query,
-    start: (startMs / 1000).toFixed(3),
-    end: (endMs / 1000).toFixed(3),
-    step: String(stepSeconds),
-  });
-  const data = (await getJson(`${trimSlash(prometheusUrl)}/api/v1/query_range?${params}`)) as {
-    resultType: string;
-    result: { metric: Record<string, string>; values: [number, string][] }[];
+export function serviceMetricsCapture(opts: { intervalMs?: number; endpoints?: (stack: StackHandle) => Promise<MetricsEndpoint[]> } = {}): MetricsCapture {
+  const intervalMs = opts.intervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS;
+  const endpointsOf = opts.endpoints ?? metricsEndpointsOf;
+  return {
+    async start({ stack, endpoints: stackEndpoints, startMs }): Promise<MetricsRecording> {
+      const fromPrometheus = async (endMs: number): Promise<CapturedMetrics | undefined> => {
+        if (!stackEndpoints.prometheus) return undefined;
+        const scrape = await scrapeIntervalSeconds(stackEndpoints.prometheus);
+        return {
+          series: await captureSeries(stackEndpoints.prometheus, Math.floor(startMs) - 5_000, Math.ceil(endMs) + 1_000),
+          info: { source: 'prometheus', intervalMs: scrape * 1000, charts: chartInfo(KEY_SERIES) },
+        };
+      };
+      const first = await endpointsOf(stack);
+      if (!first.length) return { stop: fromPrometheus };
+      const sampling = await startSampling({ endpoints: () => endpointsOf(stack), initial: first, intervalMs, families: CHART_FAMILIES });
+      return {
+        async stop(endMs) {
+          const ticks = await sampling.stop();
+          const answered = ticks.some((t) => Object.values(t.scrapes).some((s) => s !== null));
+          if (!answered) return fromPrometheus(endMs);
+          return { series: chartsFromTicks(ticks, sampling.targets, intervalMs), info: { source: 'service-endpoints', intervalMs, charts: chartInfo(CHARTS) } };
+        },
+      };
+    },
   };
-  if (data.resultType !== 'matrix') throw new Error(`query_range returned ${data.resultType}, expected matrix`);
-  return data.result.map((r) => ({
-    labels: r.metric,
-    points: r.values
-      .map(([t, v]): [number, number] => [Math.round(t * 1000), Number(v)])
-      .filter(([, v]) => Number.isFinite(v)),
-  }));
-}
-
-/**
- * The report's key series (KEY_SERIES) over [startMs, endMs]. A query that
- * fails yields an empty list for its key; when Prometheus cannot be reached at
- * all, this throws (the caller records a warning).
- */
-export async function captureSeries(prometheusUrl: string, startMs: number, endMs: number): Promise<MetricsSeries> {
-  if (!Number.isFinite(startMs) || !Number.isFinite(endMs) || endMs <= startMs) {
-    throw new Error(`captureSeries: bad window ${startMs}..${endMs}`);
-  }
-  const scrape = await scrapeIntervalSeconds(prometheusUrl); // also proves Prometheus answers
-  const step = stepSecondsFor(startMs, endMs, scrape);
-  const window = `${rateWindowSeconds(step, scrape)}s`;
-  const results = await Promise.allSettled(KEY_SERIES.map((k) => queryRange(prometheusUrl, k.query(window), startMs, endMs, step)));
-  const out: MetricsSeries = {};
-  KEY_SERIES.forEach((k, i) => {
-    const r = results[i]!;
-    out[k.key] = r.status === 'fulfilled' ? r.value.filter((s) => s.points.length > 0) : [];
-  });
-  if (results.every((r) => r.status === 'rejected')) throw (results[0] as PromiseRejectedResult).reason;
-  return out;
-}
-
-function trimSlash(u: string): string {
-  return u.replace(/\/+$/, '');
 }

@@ -8,6 +8,7 @@ import {
   REPORT_SCHEMA_VERSION,
   type Check,
   type CheckerResult,
+  type MetricsCaptureInfo,
   type MetricsSeries,
   type ParamValue,
   type ProbeResult,
@@ -40,6 +41,7 @@ export interface RunEnding {
   endMs: number;
   timings: Timings;
   metrics?: MetricsSeries;
+  metricsInfo?: MetricsCaptureInfo;
   services?: ReportService[];
 }
 
@@ -110,6 +112,7 @@ export class ReportBuilder {
       wall: ctx.wall,
       warnings: this.warnings,
       metrics: end.metrics,
+      metricsInfo: end.metricsInfo,
     };
   }
 }

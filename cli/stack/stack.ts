@@ -82,6 +82,18 @@ export class DockerStack implements StackHandle {
     return binding ? Number(binding.HostPort) : undefined;
   }
 
+  /**
+   * `ip:port` of a service on the stack's own bridge network, as this machine reaches it (the
+   * metrics sampler reads unpublished /metrics ports this way); undefined when it does not run.
+   */
+  async serviceAddress(service: string, port: number): Promise<string | undefined> {
+    const id = await this.containerId(service);
+    if (!id) return undefined;
+    const info = await this.docker.getContainer(id).inspect();
+    const ip = info.NetworkSettings.Networks?.[this.network]?.IPAddress;
+    return ip ? `${ip}:${port}` : undefined;
+  }
+
   /** Host URLs by endpoint name (only endpoints whose container runs). */
   async endpointMap(): Promise<Partial<Record<EndpointName, string>>> {
     const list = await listStackContainers(this.docker, this.id);

@@ -111,6 +111,8 @@ export interface StackHandle {
   /** Current host endpoints (inspects containers: mapped ports may change after a restart). */
   endpoints(): Promise<StackEndpoints>;
   services(): Promise<ServiceInfo[]>;
+  /** `ip:port` of a service's (unpublished) port on the stack's own network, reachable from this machine; undefined when it does not run. */
+  serviceAddress?(service: string, port: number): Promise<string | undefined>;
   readonly faults: FaultDriver;
   /** Optional extras of the Docker runtime. */
   readonly imageSet?: string;

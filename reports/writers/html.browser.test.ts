@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../../test/observability/browser.js';
+import { readCharts } from '../../test/observability/report-charts.js';
+import type { RunReport } from '../model.js';
 import { renderHtml } from './html.js';
 import { renderJunit } from './junit.js';
 import { syntheticReport } from '../../test/scenario/synthetic.js';
@@ -57,6 +59,46 @@ describe('HTML report in headless Chromium', () => {
 
     expect(problems).toEqual([]);
     expect(requests.filter((u) => !u.startsWith('file:'))).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('metric charts: points inside the shaded fault window on every chart with data, up/down as strips, "no data" in words', async () => {
+    const base = syntheticReport(1);
+    const w = base.faultWindows[0]!;
+    const every = (from: number, to: number, f: (t: number) => number): [number, number][] => Array.from({ length: Math.floor((to - from) / 250) + 1 }, (_, i) => [from + i * 250, f(from + i * 250)]);
+    const down = (t: number) => (t >= w.startMs && t < w.endMs! ? 0 : 1);
+    const report: RunReport = {
+      ...base,
+      metricsInfo: {
+        source: 'service-endpoints',
+        intervalMs: 250,
+        charts: [
+          { key: 'dependency_up', title: 'Dependency up', unit: 'up' },
+          { key: 'queue_depth', title: 'Backlog', unit: 'count' },
+          { key: 'notifier_drain_rate', title: 'Drained', unit: 'per_second' },
+        ],
+      },
+      metrics: {
+        dependency_up: [
+          { labels: { service: 'api-1', dependency: 'postgres' }, points: every(base.startMs, base.endMs, down) },
+          { labels: { service: 'api-1', dependency: 'redis' }, points: every(base.startMs, base.endMs, () => 1) },
+        ],
+        queue_depth: [{ labels: { queue: 'purchases' }, points: every(base.startMs, base.endMs, (t) => (down(t) ? 0 : 5)) }],
+        notifier_drain_rate: [],
+      },
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'ef-html-'));
+    writeFileSync(join(dir, 'index.html'), renderHtml(report));
+    const page = await browser.newPage();
+    await page.goto(pathToFileURL(join(dir, 'index.html')).href, { waitUntil: 'load' });
+    const charts = await readCharts(page);
+    expect(charts.map((c) => c.key)).toEqual(['dependency_up', 'queue_depth', 'notifier_drain_rate']);
+    for (const c of charts) expect(c.faultWindows, c.key).toBe(1);
+    expect(charts[0]!.pointsInFault).toBeGreaterThan(4);
+    expect(await page.locator('#metrics figure[data-key="dependency_up"] rect.seg.down').count()).toBeGreaterThan(4);
+    expect(charts[1]!.pointsInFault).toBeGreaterThan(4);
+    expect(charts[2]).toMatchObject({ points: 0, noData: expect.stringMatching(/^No data/) });
+    expect(await page.locator('#metrics').textContent()).toContain('every 250 ms');
     await page.close();
   }, 60_000);
 

@@ -3,16 +3,12 @@
  * inline JS for hover details; no network). Drawn on the server side so that
  * it reads the same with scripts off.
  */
-import type { Check, MetricsSeries, Op, PhaseStats, RunReport } from '../model.js';
+import type { Check, Op, PhaseStats, RunReport } from '../model.js';
+import { CHART_CSS, metricsSection } from './html-charts.js';
+import { esc, fmtMs } from './format.js';
+import { orderSplitText } from '../summary-lines.js';
 
-export function esc(value: unknown): string {
-  return String(value ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+export { esc };
 
 const COLORS = { ok: '#2e9d57', degraded: '#e3a008', fail: '#d93f3f', unknown: '#8c5cd6' } as const;
 
@@ -22,7 +18,6 @@ export function opColor(op: Op): string {
   return op.degraded ? COLORS.degraded : COLORS.ok;
 }
 
-const fmtMs = (ms: number | undefined) => (ms === undefined ? '—' : ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
 
 export function renderHtml(report: RunReport): string {
   const t0 = report.startMs;
@@ -49,6 +44,7 @@ export function renderHtml(report: RunReport): string {
     <p>${esc(report.scenario.description ?? '')}</p>
     <p class="meta">run <code>${esc(report.runId)}</code> · ${esc(report.startedAt)} · ${fmtMs(report.durationMs)} · stack <code>${esc(report.environment.stackId)}</code>${report.environment.ephemeral ? ' (ephemeral)' : ''} · exit ${report.exitCode} · parameters ${Object.entries(report.scenario.parameters).map(([k, v]) => `<code>${esc(k)}=${esc(v)}</code>`).join(' ')}</p>
     ${report.error ? `<p class="err">${esc(report.error)}</p>` : ''}
+    ${c ? `<p class="meta" id="orders">purchases: ${esc(`${c.attempted} attempted, ${c.acknowledged} acknowledged — ${orderSplitText(c)}`)}</p>` : ''}
     <p class="meta">${report.checks.length - failed.length}/${report.checks.length} checks passed${failed.length ? ` — failed: ${failed.map((f) => esc(f.name)).join('; ')}` : ''}</p>
   </div>
 </header>
@@ -58,7 +54,7 @@ export function renderHtml(report: RunReport): string {
   ${card('time to recover', fmtMs(report.timings.timeToRecoverMs), 'heal → first normal answer')}
   ${card('backlog drain', fmtMs(report.timings.drainMs), 'heal → queues empty, all persisted')}
   ${card('requests', String(report.history.summary.total), `${report.history.summary.purchases} purchases · ${report.history.summary.reads} reads`)}
-  ${card('acknowledged', String(c?.acknowledged ?? report.history.summary.acknowledged), `${c?.persisted ?? '?'} persisted`)}
+  ${card('acknowledged', String(c?.acknowledged ?? report.history.summary.acknowledged), c ? orderSplitText(c) : '')}
   ${card('lost', String(c?.lost.count ?? '—'), 'must be 0', c ? c.lost.count > 0 : false)}
   ${card('duplicated', String(c?.duplicated.count ?? '—'), 'must be 0', c ? c.duplicated.count > 0 : false)}
   ${card('oversold', String(c?.oversold.count ?? '—'), 'must be 0', c ? c.oversold.count > 0 : false)}
@@ -72,7 +68,7 @@ export function renderHtml(report: RunReport): string {
   ${timeline(report, W, x)}
 </section>
 
-${report.metrics && Object.keys(report.metrics).length ? `<section id="metrics"><h2>Metrics (Prometheus)</h2><div class="metrics">${metricsCharts(report.metrics, report, W, x)}</div></section>` : ''}
+${metricsSection(report)}
 
 <section id="verdicts">
   <h2>Verdicts</h2>
@@ -219,39 +215,12 @@ function timeline(report: RunReport, W: number, x: (t: number) => number): strin
   return `<svg class="timeline" viewBox="0 -2 ${W} ${H}" preserveAspectRatio="none" role="img" aria-label="timeline of requests by outcome with fault windows">${parts.join('')}<text class="axis" x="${W - 2}" y="${chartTop + chartH + 26}" text-anchor="end">time since start · ● purchase ■ read</text></svg>`;
 }
 
-function metricsCharts(metrics: MetricsSeries, report: RunReport, W: number, x: (t: number) => number): string {
-  const palette = ['#3b6fd4', '#2e9d57', '#e3a008', '#d93f3f', '#8c5cd6', '#1aa3a3'];
-  return Object.entries(metrics)
-    .slice(0, 16)
-    .map(([name, series]) => {
-      const H = 120;
-      const pts = series.flatMap((s) => s.points.map((p) => p[1])).filter((v) => Number.isFinite(v));
-      const max = Math.max(1e-9, ...pts);
-      const min = Math.min(0, ...pts);
-      const y = (v: number) => H - 14 - ((v - min) / (max - min || 1)) * (H - 24);
-      const shades = report.faultWindows.map((w) => `<rect class="fault-window" x="${x(w.startMs).toFixed(1)}" y="0" width="${Math.max(2, x(w.endMs ?? report.endMs) - x(w.startMs)).toFixed(1)}" height="${H - 14}"/>`).join('');
-      const lines = series
-        .slice(0, 6)
-        .map((s, i) => {
-          // Prometheus points are [unix seconds, value]
-          const d = s.points
-            .filter((p) => Number.isFinite(p[1]))
-            .map((p) => `${x(p[0] < 1e11 ? p[0] * 1000 : p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`)
-            .join(' ');
-          return `<polyline fill="none" stroke="${palette[i % palette.length]}" stroke-width="1.5" points="${d}"><title>${esc(Object.entries(s.labels).map(([k, v]) => `${k}=${v}`).join(', '))}</title></polyline>`;
-        })
-        .join('');
-      return `<figure class="metric"><figcaption>${esc(name)} <span class="meta">max ${esc(Number(max.toPrecision(3)))}</span></figcaption><svg viewBox="0 0 ${W} ${H}" preserveAspectRatio="none" role="img" aria-label="${esc(name)}">${shades}${lines}</svg></figure>`;
-    })
-    .join('');
-}
-
 function niceTick(raw: number): number {
   const steps = [100, 200, 500, 1000, 2000, 5000, 10000, 15000, 30000, 60000, 120000, 300000];
   return steps.find((s) => s >= raw) ?? 600000;
 }
 
-const CSS = `
+const CSS = `${CHART_CSS}
 :root{--fg:#1d2330;--muted:#5b6475;--line:#e3e6ec;--bg:#f7f8fa;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
 body{margin:0}main{padding:0 24px 40px;max-width:1200px;margin:auto}
 h1{margin:0 0 4px;font-size:1.5rem}h2{font-size:1.1rem;margin:28px 0 8px}h3{font-size:.95rem;margin:18px 0 6px}
@@ -270,7 +239,6 @@ table{border-collapse:collapse;width:100%;background:#fff;border:1px solid var(-
 th{background:#f0f2f6;font-weight:600}tr.failed td{background:#fff1f1}tr.failed td:first-child{color:#b42f2f;font-weight:700}tr.ok td:first-child{color:#22804a}tr.empty td{color:#aab}
 table.num td{text-align:right}table.num td:nth-child(-n+2){text-align:left}.dot{display:inline-block;width:8px;height:8px;border-radius:50%;margin-right:4px}
 pre{background:#fff;border:1px solid var(--line);padding:10px;overflow:auto;font-size:.8rem}details summary{cursor:pointer;color:#3b6fd4}
-.metrics{display:grid;grid-template-columns:repeat(auto-fill,minmax(380px,1fr));gap:10px}.metric{margin:0;background:#fff;border:1px solid var(--line);border-radius:8px;padding:6px}.metric svg{width:100%;height:110px}.metric figcaption{font-size:.8rem}
 #tip{position:fixed;pointer-events:none;background:#1d2330;color:#fff;font-size:.75rem;padding:4px 6px;border-radius:4px;max-width:420px}
 `;
 

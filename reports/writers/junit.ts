@@ -4,6 +4,7 @@
  * consumers (GitHub Actions reporters, GitLab, Jenkins) read.
  */
 import type { RunReport } from '../model.js';
+import { checkerLine } from '../summary-lines.js';
 
 /** Escape for XML text and attribute values; drop characters XML 1.0 forbids. */
 export function xmlEscape(value: unknown): string {
@@ -47,6 +48,13 @@ export function renderJunit(report: RunReport): string {
     ['time-to-detect-ms', report.timings.timeToDetectMs ?? ''],
     ['time-to-recover-ms', report.timings.timeToRecoverMs ?? ''],
     ['drain-ms', report.timings.drainMs ?? ''],
+    ...(report.checker?.orders
+      ? [
+          ['orders.confirmed', report.checker.orders.confirmed],
+          ['orders.rejected-after-acknowledgement', report.checker.orders.rejected],
+          ['orders.pending', report.checker.orders.pending],
+        ]
+      : []),
   ]
     .map(([k, v]) => `      <property name="${xmlEscape(k)}" value="${xmlEscape(v)}"/>`)
     .join('\n');
@@ -58,7 +66,7 @@ export function renderJunit(report: RunReport): string {
 ${props}
     </properties>
 ${cases.join('\n')}
-    <system-out>${xmlEscape(report.steps.map((s) => `${s.section}/${s.id}: ${s.label} — ${s.status}${s.durationMs !== undefined ? ` (${s.durationMs} ms)` : ''}${s.detail ? ` — ${s.detail}` : ''}`).join('\n'))}</system-out>
+    <system-out>${xmlEscape([...(report.checker ? [`checker: ${checkerLine(report.checker)}`] : []), ...report.steps.map((s) => `${s.section}/${s.id}: ${s.label} — ${s.status}${s.durationMs !== undefined ? ` (${s.durationMs} ms)` : ''}${s.detail ? ` — ${s.detail}` : ''}`)].join('\n'))}</system-out>
   </testsuite>
 </testsuites>
 `;

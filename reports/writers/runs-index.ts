@@ -1,8 +1,16 @@
-/** reports/runs/index.html: every run under the reports directory, newest first. */
+/**
+ * reports/runs/index.html: the history of each scenario (pass/fail over time,
+ * duration trend), the --runs batches, and every run, newest first.
+ */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunReport } from '../model.js';
-import { esc } from './html.js';
+import type { RunsSummary } from '../runs-model.js';
+import { esc, fmtMs } from './format.js';
+import { PAGE_CSS, durationTrend, passFailStrip } from './runs-charts.js';
+
+/** Where --runs summaries go: <runs dir>/batches/<batch id>/. */
+export const BATCHES_DIR = 'batches';
 
 export interface RunListing {
   runId: string;
@@ -34,7 +42,52 @@ export async function listRuns(runsDir: string): Promise<RunListing[]> {
   return runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
 }
 
-export function renderRunsIndex(runs: RunListing[]): string {
+async function subdirs(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch {
+    return [];
+  }
+}
+
+/** The --runs summaries under the runs directory, newest first. */
+export async function listBatches(runsDir: string): Promise<RunsSummary[]> {
+  const out: RunsSummary[] = [];
+  for (const d of await subdirs(join(runsDir, BATCHES_DIR))) {
+    try {
+      const s = JSON.parse(await readFile(join(runsDir, BATCHES_DIR, d, 'summary.json'), 'utf8')) as RunsSummary;
+      if (s.kind === 'eventflow-runs-summary') out.push(s);
+    } catch {
+      // not a summary (or a broken one): skip
+    }
+  }
+  return out.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+}
+
+function scenarioHistory(runs: readonly RunListing[]): string {
+  const byScenario = new Map<string, RunListing[]>();
+  for (const r of [...runs].reverse()) byScenario.set(r.scenario, [...(byScenario.get(r.scenario) ?? []), r]);
+  const rows = [...byScenario]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, list]) => {
+      const passed = list.filter((r) => r.verdict === 'pass').length;
+      const strip = passFailStrip(list.map((r) => ({ label: `${r.runId} (${r.startedAt})`, verdict: r.verdict, href: `${encodeURIComponent(r.runId)}/index.html` })));
+      return `<tr data-scenario="${esc(name)}"><td><b>${esc(name)}</b></td><td>${passed}/${list.length}</td><td>${strip}</td><td>${durationTrend(list.map((r) => r.durationMs))}</td></tr>`;
+    })
+    .join('');
+  return `<section id="history"><h2>History per scenario</h2><p class="meta">oldest → newest; each square is a run (green pass, red fail, purple error), the line its duration</p>
+<table><thead><tr><th>scenario</th><th>passed</th><th>pass / fail over time</th><th>duration trend</th></tr></thead><tbody>${rows || '<tr><td colspan="4">no runs yet</td></tr>'}</tbody></table></section>`;
+}
+
+function batchList(batches: readonly RunsSummary[]): string {
+  if (!batches.length) return '';
+  const rows = batches
+    .map((b) => `<tr class="${b.passed === b.runs.length ? 'pass' : 'fail'}"><td><a href="${BATCHES_DIR}/${encodeURIComponent(b.batchId)}/index.html">${esc(b.batchId)}</a></td><td>${esc(b.scenario)}</td><td class="v">${b.passed}/${b.runs.length}</td><td>${(b.confidence.low * 100).toFixed(0)}–${(b.confidence.high * 100).toFixed(0)} %</td><td>${esc(b.startedAt)}</td><td>${fmtMs(b.durationMs)}</td></tr>`)
+    .join('');
+  return `<section id="batches"><h2>Repeated runs (--runs)</h2><table><thead><tr><th>batch</th><th>scenario</th><th>passed</th><th>95 % interval</th><th>started</th><th>duration</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+}
+
+export function renderRunsIndex(runs: RunListing[], batches: RunsSummary[] = []): string {
   const rows = runs
     .map(
       (r) =>
@@ -42,11 +95,13 @@ export function renderRunsIndex(runs: RunListing[]): string {
     )
     .join('\n');
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>EventFlow scenario runs</title>
-<style>body{font-family:system-ui,sans-serif;margin:24px;color:#1d2330;background:#f7f8fa}table{border-collapse:collapse;width:100%;background:#fff}th,td{padding:6px 10px;border-bottom:1px solid #e3e6ec;text-align:left}th{background:#f0f2f6}
-tr.pass .v{color:#22804a;font-weight:700}tr.fail .v{color:#b42f2f;font-weight:700}tr.error .v,tr.interrupted .v{color:#6b4aa6;font-weight:700}</style></head>
-<body><h1>EventFlow scenario runs</h1><p>${runs.length} run(s)</p>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>EventFlow scenario runs</title>
+<style>${PAGE_CSS}</style></head>
+<body><main><h1 style="margin-top:24px">EventFlow scenario runs</h1><p class="meta">${runs.length} run(s)</p>
+${scenarioHistory(runs)}
+${batchList(batches)}
+<section id="all-runs"><h2>Every run</h2>
 <table><thead><tr><th>run</th><th>scenario</th><th>verdict</th><th>started</th><th>duration</th><th>checks passed</th><th>lost</th><th>files</th></tr></thead>
-<tbody>${rows}</tbody></table></body></html>
+<tbody>${rows}</tbody></table></section></main></body></html>
 `;
 }

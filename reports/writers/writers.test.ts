@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { renderJunit, xmlEscape } from './junit.js';
 import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
+import { renderRunsIndex } from './runs-index.js';
+import { renderRunsSummary } from './runs-summary.js';
+import { checkerLine } from '../summary-lines.js';
 import { writeRunReports } from '../write.js';
 import { syntheticReport } from '../../test/scenario/synthetic.js';
 
@@ -127,5 +130,64 @@ describe('writeRunReports', () => {
     const index = readFileSync(w.index, 'utf8');
     expect(index).toContain(`${report.runId}/index.html`);
     expect(index).toContain('db-outage');
+  });
+});
+
+describe('runs index and --runs summary pages', () => {
+  it('history per scenario: one square per run, oldest first, and a duration trend', () => {
+    const html = renderRunsIndex([
+      { runId: 'r3', scenario: 'db-outage', verdict: 'fail', startedAt: '2026-01-03', durationMs: 3000, checks: 5, failed: 1 },
+      { runId: 'r2', scenario: 'node-kill', verdict: 'pass', startedAt: '2026-01-02', durationMs: 2000, checks: 5, failed: 0 },
+      { runId: 'r1', scenario: 'db-outage', verdict: 'pass', startedAt: '2026-01-01', durationMs: 1000, checks: 5, failed: 0 },
+    ]);
+    const row = /<tr data-scenario="db-outage">(.*?)<\/tr>/s.exec(html)![1]!;
+    expect(row).toContain('<td>1/2</td>');
+    expect([...row.matchAll(/class="run (\w+)"/g)].map((m) => m[1])).toEqual(['pass', 'fail']);
+    expect(row).toContain('<polyline points=');
+    expect(html).toContain('data-scenario="node-kill"');
+  });
+
+  it('the summary page says the pass rate, its interval and which runs failed which check', () => {
+    const html = renderRunsSummary({
+      schemaVersion: 1,
+      kind: 'eventflow-runs-summary',
+      batchId: 'b',
+      scenario: 'db-outage',
+      parameters: { purchases: 5 },
+      stackId: 's',
+      startedAt: '2026-01-01T00:00:00Z',
+      finishedAt: '2026-01-01T00:01:00Z',
+      durationMs: 60_000,
+      requested: 2,
+      passed: 1,
+      passRate: 0.5,
+      confidence: { level: 0.95, method: 'wilson', low: 0.0945, high: 0.9055 },
+      runs: [
+        { index: 1, runId: 'a', verdict: 'pass', durationMs: 1000, failedChecks: [], report: '../../a/index.html' },
+        { index: 2, runId: 'b', verdict: 'fail', durationMs: 1000, failedChecks: ['lost = 0'], report: '../../b/index.html' },
+      ],
+      failedChecks: [{ name: 'lost = 0', runs: [2] }],
+      latency: { before: { count: 0 }, during: { count: 10, p50: 80, p95: 150, p99: 160, max: 170, perRunP95: { min: 140, median: 145, max: 150 } }, after: { count: 0 } },
+      exitCode: 1,
+    });
+    expect(html).toContain('id="pass-rate">50.0 %<');
+    expect(html).toContain('9.4 % … 90.5 % (Wilson score)');
+    expect(html).toMatch(/<td>lost = 0<\/td><td>1<\/td><td>#2<\/td>/);
+    expect(html).toContain('banner fail');
+  });
+});
+
+describe('summary lines: confirmed / rejected after acknowledgement / pending', () => {
+  it('in the checker line, the HTML header and junit.xml', () => {
+    const base = syntheticReport(0);
+    const report = { ...base, checker: { ...base.checker!, attempted: 22, acknowledged: 22, persisted: 22, orders: { confirmed: 5, rejected: 17, pending: 0 } } };
+    expect(checkerLine(report.checker)).toMatch(/^22 attempted, 22 acknowledged — 5 confirmed, 17 rejected after acknowledgement, 0 pending — lost /);
+    expect(renderHtml(report)).toMatch(/id="orders">purchases: 22 attempted, 22 acknowledged — 5 confirmed · 17 rejected after acknowledgement · 0 pending</);
+    const junit = renderJunit(report);
+    expect(junit).toContain('<property name="orders.confirmed" value="5"/>');
+    expect(junit).toContain('<property name="orders.rejected-after-acknowledgement" value="17"/>');
+    expect(junit).toContain('checker: 22 attempted, 22 acknowledged — 5 confirmed, 17 rejected after acknowledgement, 0 pending');
+    // a report written before the split existed still reads
+    expect(checkerLine({ ...report.checker, orders: undefined })).toContain('22 persisted');
   });
 });

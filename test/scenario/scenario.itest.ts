@@ -13,6 +13,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunReport } from '../../reports/model.js';
+import type { RunsSummary } from '../../reports/runs-model.js';
+import { launchChromium } from '../observability/browser.js';
+import { readCharts } from '../observability/report-charts.js';
+import { pathToFileURL } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const STACK = process.env.EVENTFLOW_SCENARIO_E2E_STACK ?? 'e2e-scenario';
@@ -132,4 +136,42 @@ describe('eventflow scenario (real stack)', () => {
     expect(v.code).toBe(2);
     expect(v.stderr).toMatch(/bad\.yaml:6:24: /);
   });
+
+  it('db-outage --purchases 5 --runs 5 passes and writes the summary; every metric chart of a real report shows the outage', async () => {
+    const r = await cli(['scenario', 'db-outage', '--purchases', '5', '--runs', '5', '--stack', STACK, '--report-dir', REPORTS], {}, 900_000);
+    expect(r.code, explain(r)).toBe(0);
+    expect(r.stdout).toMatch(/runs 5\/5 · /);
+    expect(r.stdout).not.toContain('\x1b'); // not a terminal: plain lines
+    const m = /summary: (\S+)\/ \(summary\.json/.exec(r.stdout);
+    expect(m, explain(r)).not.toBeNull();
+    const summary = JSON.parse(readFileSync(join(m![1]!, 'summary.json'), 'utf8')) as RunsSummary;
+    expect(summary).toMatchObject({ kind: 'eventflow-runs-summary', scenario: 'db-outage', requested: 5, passed: 5, passRate: 1, failedChecks: [], exitCode: 0 });
+    expect(summary.runs).toHaveLength(5);
+    expect(summary.confidence.high).toBe(1);
+    expect(summary.confidence.low).toBeGreaterThan(0.5);
+    expect(summary.confidence.low).toBeLessThan(0.6);
+    expect(summary.latency.during.count).toBe(25);
+    expect(summary.runs.every((run) => run.orders !== undefined && run.orders.pending === 0)).toBe(true);
+    expect(readFileSync(join(REPORTS, 'index.html'), 'utf8')).toContain('data-scenario="db-outage"');
+
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(pathToFileURL(join(m![1]!, 'index.html')).href, { waitUntil: 'load' });
+      expect(await page.locator('#pass-rate').textContent()).toBe('100 %');
+      expect(await page.locator('#runs tbody tr').count()).toBe(5);
+      // The first run's report: every chart has data, some of it inside the fault window.
+      await page.goto(pathToFileURL(join(m![1]!, summary.runs[0]!.report)).href, { waitUntil: 'load' });
+      const charts = await readCharts(page);
+      expect(charts.length).toBeGreaterThanOrEqual(8);
+      for (const c of charts) {
+        expect(c.noData, c.key).toBeNull();
+        expect(c.faultWindows, c.key).toBe(1);
+        expect(c.pointsInFault, `${c.key}: ${JSON.stringify(c)}`).toBeGreaterThan(0);
+      }
+      expect(await page.locator('#metrics figure[data-key="dependency_up"] rect.seg.down').count()).toBeGreaterThan(0);
+    } finally {
+      await browser.close();
+    }
+  }, 960_000);
 });
