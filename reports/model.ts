@@ -163,13 +163,13 @@ export interface LoadResult {
   planned: number;
   /** Client requests started (retries and double submits are extra attempts of these). */
   started: number;
-  /** Arrivals not sent: no connection came free within the request timeout of their planned time (k6: dropped iterations). */
+  /** Arrivals not sent: no connection came free within the request timeout of their planned time or before the schedule's end (k6: dropped iterations). */
   missed: number;
   /** Rate steps: how late sends left after their planned time (waiting for a connection or for the generator), ms. */
   sendLag?: { p99: number; max: number };
   /** HTTP attempts made, retries included. */
   attempts: number;
-  /** Attempts per second over the step's duration (rate steps: the planned duration). */
+  /** Attempts per second, from the step's start until its last answer. */
   achievedRps: number;
   /** Rate steps: planned requests per second. */
   rate?: number;

@@ -67,6 +67,7 @@ export async function runLoad(plan: LoadPlan, ctx: LoadContext): Promise<LoadRes
   let attempts = 0;
   const counted: LoadContext = {
     ...ctx,
+    gateway: ctx.gateway.replace(/\/+$/, ''),
     record(op: Op) {
       attempts++;
       histogram.record(op.latencyMs);
@@ -78,7 +79,7 @@ export async function runLoad(plan: LoadPlan, ctx: LoadContext): Promise<LoadRes
   const sched = plan.rate !== undefined && plan.durationMs !== undefined ? await runRate(plan, ctx, client.send) : await runCount(plan, ctx, client.send);
   const end = ctx.now();
   const plannedEnd = plan.durationMs !== undefined && plan.rate !== undefined ? start + plan.durationMs : undefined;
-  const seconds = Math.max(1, (plannedEnd ?? end) - start) / 1000;
+  const seconds = Math.max(1, end - start) / 1000;
   return {
     ...sched,
     attempts,
@@ -103,10 +104,14 @@ async function runCount(plan: LoadPlan, ctx: LoadContext, send: Send): Promise<S
   return { planned: kinds.length, started: next, missed: 0 };
 }
 
+/** How late a send may leave (p99) before a rate step counts as behind its schedule; also the slack after its planned end. */
+export const SCHEDULE_SLACK_MS = 100;
+
 /**
  * Open loop: arrival i is due at start + i/rate, whatever the answers. A due
  * arrival waits for a free connection (that wait counts in its latency); one
- * that could not start within its timeout of its planned time is missed.
+ * that could not start within its timeout of its planned time, or before the
+ * schedule's end, is missed.
  */
 async function runRate(plan: LoadPlan, ctx: LoadContext, send: Send): Promise<Schedule> {
   const total = Math.max(1, Math.round((plan.rate! * plan.durationMs!) / 1000));
@@ -115,20 +120,30 @@ async function runRate(plan: LoadPlan, ctx: LoadContext, send: Send): Promise<Sc
   const interval = 1000 / plan.rate!;
   const lag = createLatencyHistogram();
   const start = ctx.now();
+  // Nothing starts after the schedule (and a little slack): a step that fell behind ends on time, its rest missed.
+  const scheduleEnd = start + plan.durationMs! + SCHEDULE_SLACK_MS;
   const inflight = new Set<Promise<void>>();
+  // Resolved when a connection comes free (one waiter: the loop below).
+  let freed: (() => void) | undefined;
+  const slotFreed = () => new Promise<void>((resolve) => (freed = resolve));
   let i = 0;
   let missed = 0;
   while (i < kinds.length && !ctx.signal?.aborted) {
     const due = start + i * interval;
     const now = ctx.now();
     if (now < due) await sleep(due - now, ctx.signal);
-    else if (inflight.size >= plan.concurrency) await Promise.race(inflight);
-    else if (now - due > plan.timeoutMs) {
+    else if (inflight.size >= plan.concurrency) await slotFreed();
+    else if (now - due > plan.timeoutMs || now > scheduleEnd) {
       missed++;
       i++;
     } else {
       lag.record(now - due);
-      const p: Promise<void> = send(kinds[i++]!, due).finally(() => inflight.delete(p));
+      const p: Promise<void> = send(kinds[i++]!, due).finally(() => {
+        inflight.delete(p);
+        const wake = freed;
+        freed = undefined;
+        wake?.();
+      });
       inflight.add(p);
     }
   }

@@ -4,7 +4,7 @@ import { parseDuration, type LoadStepDef } from '../format.js';
 import type { RunContext } from '../run-context.js';
 import { round } from '../stats.js';
 import type { StepKindModule } from '../steps.js';
-import { nowMs, runLoad, type LoadPlan } from '../traffic.js';
+import { nowMs, runLoad, SCHEDULE_SLACK_MS, type LoadPlan } from '../traffic.js';
 
 function loadPlan(id: string, l: LoadStepDef['load']): LoadPlan {
   return {
@@ -45,15 +45,12 @@ export function loadSummary(history: readonly Op[], stepId: string, result?: Loa
   return parts.join('; ');
 }
 
-/** A rate step whose sends leave later than this (p99) fell behind its schedule: every connection was busy, or the generator was. */
-const LATE_MS = 100;
-
 /** How far a rate step fell behind its schedule, or undefined when it kept it. */
 export function behindSchedule(result: LoadResult | undefined): string | undefined {
   if (!result || result.rate === undefined) return undefined;
   const said: string[] = [];
-  if (result.missed > 0) said.push(`${result.missed} of ${result.planned} arrivals missed (every connection busy)`);
-  if (result.sendLag && result.sendLag.p99 > LATE_MS) said.push(`sends left up to ${Math.round(result.sendLag.max)} ms late (p99 ${Math.round(result.sendLag.p99)} ms)`);
+  if (result.missed > 0) said.push(`${result.missed} of ${result.planned} arrivals missed (no connection free in time)`);
+  if (result.sendLag && result.sendLag.p99 > SCHEDULE_SLACK_MS) said.push(`sends left up to ${Math.round(result.sendLag.max)} ms late (p99 ${Math.round(result.sendLag.p99)} ms)`);
   return said.length ? `BEHIND SCHEDULE: ${said.join(', ')}` : undefined;
 }
 
