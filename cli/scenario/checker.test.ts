@@ -176,5 +176,7 @@ describe('classifying responses', () => {
     expect(classifyResponse('read', 200, { source: 'cache', stale: true }, 'api-1')).toMatchObject({ outcome: 'ok', degraded: true });
     expect(classifyError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })).outcome).toBe('fail');
     expect(classifyError(Object.assign(new Error('timeout'), { code: 'UND_ERR_HEADERS_TIMEOUT' })).outcome).toBe('unknown');
+    // The client's own timeout (an aborted request): unknown, named by what it is.
+    expect(classifyError(new DOMException('client timeout', 'TimeoutError'))).toMatchObject({ outcome: 'unknown', error: 'TimeoutError: client timeout' });
   });
 });
