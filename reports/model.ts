@@ -48,6 +48,18 @@ export interface Op {
   degraded: boolean;
   /** Network error / timeout text. */
   error?: string;
+  /** The client request this attempt belongs to (the op id of its first attempt); absent = its own. */
+  request?: number;
+  /** Which attempt of its client request (1 = the first send; retries count up); absent = 1. */
+  attempt?: number;
+  /** Sent at the same time as the request's first attempt with the same key (a double submit). */
+  twin?: boolean;
+  /** Sent without an Idempotency-Key (`key` is then absent): the buyer e-mail tag attributes its rows. */
+  keyless?: boolean;
+  /** Purchases: the buyer e-mail sent, tagged per client request (`local+<request name>@domain`). */
+  email?: string;
+  /** Arrival-rate loads: when the schedule meant to send it (epoch ms); latencyMs counts from here. */
+  intendedMs?: number;
 }
 
 export interface HistorySummary {
@@ -118,6 +130,12 @@ export interface CheckerResult {
   rejectedAfterAck: number;
   /** The run's orders by final status, one per idempotency key (absent in reports written before it existed). */
   orders?: OrderSplit;
+  /**
+   * Extra orders the client's own retries asked for: a request retried with a new key or without one
+   * after an attempt whose outcome was unknown, persisted once per attempt that may have applied.
+   * Reported, not a duplicate (see scenarios/README.md, "Clients that retry"). Absent in older reports.
+   */
+  retryOrders?: { count: number; requests: string[] };
 }
 
 /** Persisted orders of a run by final status: CONFIRMED, REJECTED (after the purchase was acknowledged), anything else still PENDING. */
@@ -144,6 +162,30 @@ export interface StepRecord {
   error?: string;
   /** Services a fault acted on (random targets resolved). */
   services?: string[];
+  /** Load steps: what the traffic generator did against its schedule. */
+  load?: LoadResult;
+}
+
+/** A load step against its schedule (k6's iterations / dropped_iterations). */
+export interface LoadResult {
+  /** Client requests the schedule asked for. */
+  planned: number;
+  /** Client requests started (retries and double submits are extra attempts of these). */
+  started: number;
+  /** Arrivals not sent: no connection came free within the request timeout of their planned time or before the schedule's end (k6: dropped iterations). */
+  missed: number;
+  /** Rate steps: how late sends left after their planned time (waiting for a connection or for the generator), ms. */
+  sendLag?: { p99: number; max: number };
+  /** HTTP attempts made, retries included. */
+  attempts: number;
+  /** Attempts per second, from the step's start until its last answer. */
+  achievedRps: number;
+  /** Rate steps: planned requests per second. */
+  rate?: number;
+  /** How long after its planned end the step's last request finished (rate steps). */
+  overrunMs?: number;
+  /** Latency of the attempts (HDR histogram, ms; rate steps: from the intended send time). */
+  latency: { p50: number; p90: number; p99: number; p999: number; max: number; mean: number };
 }
 
 export interface ProbeResult {

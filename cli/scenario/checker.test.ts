@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkHistory } from './checker.js';
+import { checkHistory, type OrderRow } from './checker.js';
+import type { Op } from './history.js';
 import { EVENTS, PREFIX, purchase, read, rowFor } from '../../test/scenario/synthetic.js';
 
 describe('checker on synthetic histories', () => {
@@ -85,6 +86,85 @@ describe('checker on synthetic histories', () => {
   });
 });
 
+describe('checker: clients that retry, double-submit or send no key', () => {
+  const tag = (n: number) => `scenario+${PREFIX}${n}@eventflow.test`;
+  /** A purchase sent without a key: attributed by its e-mail tag; its row has a key the api generated. */
+  const keyless = (n: number, patch: Partial<Op> = {}): Op => purchase(n, { key: undefined, keyless: true, email: tag(n), ...patch });
+  const keylessRow = (op: Op, generated: string, patch: Partial<OrderRow> = {}): OrderRow => ({ ...rowFor({ ...op, key: generated }), email: op.email, ...patch });
+
+  it('a keyless purchase answered 2xx once and persisted twice is a duplicate', () => {
+    const op = keyless(1);
+    const rows = [keylessRow(op, 'gen-a'), keylessRow(op, 'gen-b', { id: 'bbbbbbbb-0000-4000-8000-000000000001' })];
+    const r = checkHistory([op], { orders: rows, events: EVENTS }, PREFIX);
+    expect(r.duplicated.count).toBe(1);
+    expect(r.duplicated.keys[0]).toContain(`keyless ${tag(1)}: 2 orders for 1 attempt`);
+    expect(r.lost.count).toBe(0);
+    expect(r.persisted).toBe(2);
+    expect(r.retryOrders).toEqual({ count: 0, requests: [] });
+  });
+
+  it('a keyless purchase persisted once passes; its row is found by e-mail tag, rows of other runs are ignored', () => {
+    const op = keyless(1);
+    const other = { ...keylessRow(keyless(1), 'gen-z'), email: 'scenario+other-run-1@eventflow.test', id: 'zz' };
+    const r = checkHistory([op], { orders: [keylessRow(op, 'gen-a'), other], events: EVENTS }, PREFIX);
+    expect(r).toMatchObject({ attempted: 1, acknowledged: 1, persisted: 1, lost: { count: 0 }, duplicated: { count: 0 }, unexpected: { count: 0 } });
+  });
+
+  it('a keyless acknowledged purchase with no row is lost; one with another order id too', () => {
+    const [a, b] = [keyless(1), keyless(2)];
+    const r = checkHistory([a, b], { orders: [keylessRow(b, 'gen-b', { id: 'not-what-b-was-told' })], events: EVENTS }, PREFIX);
+    expect(r.lost).toEqual({ count: 2, keys: [`keyless ${tag(1)}`], orderIdMismatch: [`keyless ${tag(2)}`] });
+  });
+
+  it('a keyless purchase refused for sure (a 503 an api node signed) but persisted is failed-but-persisted', () => {
+    const op = keyless(1, { outcome: 'fail', httpStatus: 503, status: 'UNAVAILABLE', orderId: undefined });
+    const r = checkHistory([op], { orders: [keylessRow({ ...op, orderId: 'x' }, 'gen-a')], events: EVENTS }, PREFIX);
+    expect(r.failedButPersisted).toEqual({ count: 1, keys: [`keyless ${tag(1)}`] });
+    expect(r.duplicated.count).toBe(0);
+  });
+
+  it('a keyless request retried after a timeout may hold two orders (the client asked twice): reported as retryOrders, not duplicated; three would be', () => {
+    const first = keyless(1, { outcome: 'unknown', httpStatus: undefined, orderId: undefined, error: 'TimeoutError' });
+    const retry = keyless(1, { id: 900, request: first.id, attempt: 2, invokeMs: first.invokeMs + 300, completeMs: first.completeMs + 300 });
+    const rows = [keylessRow({ ...first, orderId: 'o-1' }, 'gen-a'), keylessRow(retry, 'gen-b')];
+    const two = checkHistory([first, retry], { orders: rows, events: EVENTS }, PREFIX);
+    expect(two.duplicated.count).toBe(0);
+    expect(two.retryOrders).toEqual({ count: 1, requests: [tag(1)] });
+    expect(two.unknown).toMatchObject({ count: 1, recovered: 1 });
+    const three = checkHistory([first, retry], { orders: [...rows, keylessRow({ ...first, orderId: 'o-3' }, 'gen-c')], events: EVENTS }, PREFIX);
+    expect(three.duplicated.count).toBe(1);
+  });
+
+  it('a same-key retry persisted once is fine, and the refused first attempt is not failed-but-persisted', () => {
+    const first = purchase(1, { outcome: 'fail', httpStatus: 503, status: 'UNAVAILABLE', orderId: undefined, email: tag(1) });
+    const retry = purchase(1, { id: 901, request: first.id, attempt: 2, email: tag(1) });
+    const r = checkHistory([first, retry], { orders: [rowFor(retry)], events: EVENTS }, PREFIX);
+    expect(r).toMatchObject({ lost: { count: 0 }, duplicated: { count: 0 }, failedButPersisted: { count: 0 }, retryOrders: { count: 0 } });
+  });
+
+  it('a new-key retry after an unknown outcome may create a second order: retryOrders, not a duplicate', () => {
+    const first = purchase(1, { outcome: 'unknown', httpStatus: 504, orderId: undefined, email: tag(1) });
+    const retry = purchase(2, { id: 902, request: first.id, attempt: 2, email: tag(1) });
+    const r = checkHistory([first, retry], { orders: [rowFor({ ...first, orderId: 'o-first' }), rowFor(retry)], events: EVENTS }, PREFIX);
+    expect(r.duplicated.count).toBe(0);
+    expect(r.retryOrders).toEqual({ count: 1, requests: [tag(1)] });
+  });
+
+  it('a double submit (same key twice at once) answered with two order ids: the one not persisted is lost', () => {
+    const one = purchase(1, { email: tag(1), orderId: 'aaaaaaaa-0000-4000-8000-000000000001' });
+    const twin = purchase(1, { id: 903, request: one.id, twin: true, email: tag(1), orderId: 'bbbbbbbb-0000-4000-8000-000000000001' });
+    const r = checkHistory([one, twin], { orders: [rowFor(one)], events: EVENTS }, PREFIX);
+    expect(r.lost).toEqual({ count: 1, keys: [], orderIdMismatch: [`${PREFIX}1`] });
+    expect(checkHistory([one, { ...twin, orderId: one.orderId }], { orders: [rowFor(one)], events: EVENTS }, PREFIX).lost.count).toBe(0);
+  });
+
+  it('a row with the run\'s e-mail tag from a request that always sent a key is unexpected', () => {
+    const op = purchase(1, { email: tag(1) });
+    const r = checkHistory([op], { orders: [rowFor(op), keylessRow({ ...op, orderId: 'o-x' }, 'gen-x')], events: EVENTS }, PREFIX);
+    expect(r.unexpected).toEqual({ count: 1, keys: [`gen-x (${tag(1)})`] });
+  });
+});
+
 describe('classifying responses', () => {
   it('a 503 signed by an api node is a definite failure; one from the gateway alone is unknown', async () => {
     const { classifyResponse, classifyError } = await import('./history.js');
@@ -96,5 +176,7 @@ describe('classifying responses', () => {
     expect(classifyResponse('read', 200, { source: 'cache', stale: true }, 'api-1')).toMatchObject({ outcome: 'ok', degraded: true });
     expect(classifyError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })).outcome).toBe('fail');
     expect(classifyError(Object.assign(new Error('timeout'), { code: 'UND_ERR_HEADERS_TIMEOUT' })).outcome).toBe('unknown');
+    // The client's own timeout (an aborted request): unknown, named by what it is.
+    expect(classifyError(new DOMException('client timeout', 'TimeoutError'))).toMatchObject({ outcome: 'unknown', error: 'TimeoutError: client timeout' });
   });
 });

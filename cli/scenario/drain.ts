@@ -22,7 +22,7 @@ export async function waitUntilBacklogDrained(ctx: RunContext, timeoutMs: number
       const depth = Object.values(q.depths).reduce((a, b) => a + b, 0);
       const keys = await state.persistedKeys(ctx.prefix);
       const acked = ctx.history.filter(isAcknowledged);
-      const missing = acked.filter((o) => !keys.has(o.key!)).length;
+      const missing = acked.filter((o) => !keys.has(o.key ?? o.email ?? '')).length;
       last = `queues ${Object.entries(q.depths).map(([k, v]) => `${k}=${v}`).join(' ')} (${q.source}), ${acked.length - missing}/${acked.length} acknowledged persisted`;
       if (depth !== 0) {
         quietSince = undefined;

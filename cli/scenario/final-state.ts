@@ -1,6 +1,6 @@
 /**
  * Reading the system's state for waits and the checker: PostgreSQL (orders of
- * this run, events) and RabbitMQ (queue depths, by AMQP passive declare — instant —
+ * this run, by key prefix or buyer e-mail tag; events) and RabbitMQ (queue depths, by AMQP passive declare — instant —
  * or by the management API as a fallback, whose figures lag by its stats interval).
  */
 import pg from 'pg';
@@ -19,6 +19,7 @@ export interface QueueDepths {
 
 export interface SystemState {
   readFinalState(prefix: string): Promise<FinalState>;
+  /** The run's persisted orders by what attributes them: the key, or the buyer e-mail of one sent without a key. */
   persistedKeys(prefix: string): Promise<Set<string>>;
   queueDepths(): Promise<QueueDepths>;
   /** Test-only sabotage: delete one persisted order of this run behind the system's back. */
@@ -57,8 +58,10 @@ export function createSystemState(readEndpoints: () => Promise<StackEndpoints>, 
   return {
     readFinalState: (prefix) =>
       withClient(async (c) => {
-        const orders = await c.query<{ id: string; idempotency_key: string; event_id: number; quantity: number; status: string; path: string | null }>(
-          'SELECT id::text, idempotency_key, event_id, quantity, status, path FROM orders WHERE starts_with(idempotency_key, $1)',
+        // The run's keys, or (purchases sent without a key) the run's tag in the buyer e-mail: local+<prefix><n>@domain.
+        const orders = await c.query<{ id: string; idempotency_key: string; event_id: number; quantity: number; status: string; path: string | null; buyer_email: string }>(
+          `SELECT id::text, idempotency_key, event_id, quantity, status, path, buyer_email FROM orders
+            WHERE starts_with(idempotency_key, $1) OR strpos(buyer_email, '+' || $1) > 0`,
           [prefix],
         );
         const events = await c.query<{ id: number; capacity: number; remaining: number; confirmed: string }>(
@@ -68,14 +71,26 @@ export function createSystemState(readEndpoints: () => Promise<StackEndpoints>, 
         );
         return {
           orders: orders.rows.map(
-            (r): OrderRow => ({ id: r.id, idempotencyKey: r.idempotency_key, eventId: r.event_id, quantity: r.quantity, status: r.status, path: r.path ?? undefined }),
+            (r): OrderRow => ({
+              id: r.id,
+              idempotencyKey: r.idempotency_key,
+              eventId: r.event_id,
+              quantity: r.quantity,
+              status: r.status,
+              path: r.path ?? undefined,
+              email: r.buyer_email,
+            }),
           ),
           events: events.rows.map((r): EventRow => ({ id: r.id, capacity: r.capacity, remaining: r.remaining, confirmedQuantity: Number(r.confirmed) })),
         };
       }),
     persistedKeys: (prefix) =>
       withClient(async (c) => {
-        const r = await c.query<{ k: string }>('SELECT idempotency_key AS k FROM orders WHERE starts_with(idempotency_key, $1)', [prefix]);
+        const r = await c.query<{ k: string }>(
+          `SELECT CASE WHEN starts_with(idempotency_key, $1) THEN idempotency_key ELSE buyer_email END AS k FROM orders
+            WHERE starts_with(idempotency_key, $1) OR strpos(buyer_email, '+' || $1) > 0`,
+          [prefix],
+        );
         return new Set(r.rows.map((x) => x.k));
       }),
     async queueDepths() {

@@ -45,6 +45,7 @@ export function makeScenarioSchema(options: SchemaOptions = {}) {
   const withRef = <T extends z.ZodType>(schema: T): T => (options.forJsonSchema ? (z.union([schema, ref]) as unknown as T) : schema);
   const int = (min = 0) => withRef(z.number().int().min(min));
   const bool = () => withRef(z.boolean());
+  const fraction = () => withRef(z.number().min(0).max(1));
   const duration = () =>
     withRef(
       z.union([
@@ -87,8 +88,18 @@ export function makeScenarioSchema(options: SchemaOptions = {}) {
       eventId: int(1).optional(),
       quantity: int(1).optional(),
       path: z.string().startsWith('/').optional().describe('read path, default /events'),
-      timeout: duration().optional().describe('per-request timeout (default 5s)'),
-      email: z.string().optional(),
+      timeout: duration().optional().describe('per-request client timeout (default 5s); shorter than the server\'s → outcome unknown'),
+      email: z.string().optional().describe('buyer e-mail; each purchase sends it tagged with its request name (local+<run>-<n>@domain)'),
+      keyless: fraction().optional().describe('fraction 0..1 of purchases sent without an Idempotency-Key'),
+      duplicate: fraction().optional().describe('fraction 0..1 of keyed purchases sent twice at once with the same key'),
+      retry: z
+        .strictObject({
+          attempts: int(1).describe('attempts in all, the first included'),
+          backoff: duration().optional().describe('wait before the first retry, doubled each time (default 100ms)'),
+          sameKey: bool().optional().describe('retry with the same Idempotency-Key (default true) or a new one'),
+        })
+        .optional()
+        .describe('retry on a network error, a timeout or a 5xx'),
     })
     .describe('purchases and/or reads through the gateway');
   const loadStep = z.strictObject({ ...common, load: loadSpec });

@@ -35,7 +35,10 @@ export function classifyResponse(
 
 /** Network-level errors: was the request possibly delivered? */
 export function classifyError(error: unknown): Pick<Op, 'outcome' | 'error' | 'degraded'> {
-  const code = (error as { code?: string; cause?: { code?: string } })?.code ?? (error as { cause?: { code?: string } })?.cause?.code;
+  // String codes only (ECONNRESET, UND_ERR_…): a DOMException's numeric legacy code (23 for a timeout) says nothing.
+  const own = (error as { code?: unknown })?.code;
+  const cause = (error as { cause?: { code?: unknown } })?.cause?.code;
+  const code = typeof own === 'string' ? own : typeof cause === 'string' ? cause : undefined;
   const text = `${code ?? (error as Error)?.name ?? 'error'}: ${(error as Error)?.message ?? String(error)}`;
   // Refused before anything was sent: definitely not applied.
   const definite = code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';

@@ -5,7 +5,7 @@
  */
 import type { Agent } from 'undici';
 import type { StackEndpoints, StackHandle } from '../stack/types.js';
-import type { Op, WallPhases } from '../../reports/model.js';
+import type { LoadResult, Op, WallPhases } from '../../reports/model.js';
 import type { EngineEvents } from './events.js';
 import { FaultLedger } from './fault-ledger.js';
 import type { ScenarioFile } from './format.js';
@@ -30,8 +30,8 @@ export interface RunContext {
     readonly agent: Agent;
     /** Aborted by the run's signal and when rollback starts. */
     readonly abort: AbortController;
-    /** Background loads by step id. */
-    readonly background: Map<string, Promise<void>>;
+    /** Background loads by step id, resolving to what each did against its schedule. */
+    readonly background: Map<string, Promise<LoadResult>>;
     nextOpId(): number;
     nextKey(): string;
   };

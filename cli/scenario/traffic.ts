@@ -1,16 +1,22 @@
 /**
  * The load generator: purchases and reads through the NGINX gateway with
- * undici, a count or a rate for a duration, bounded concurrency, a
- * per-request timeout; every request lands in the history.
+ * undici. A count as fast as `concurrency` allows, or a constant arrival rate
+ * for a duration (k6's constant-arrival-rate): an arrival that finds every
+ * connection busy is missed (counted, never sent late), and latency counts
+ * from the intended send time, so a slow system cannot slow the clock that
+ * measures it (no coordinated omission). What each request sends is client.ts.
  */
-import { Agent, request } from 'undici';
-import { classifyError, classifyResponse, type Op, type OpKind } from './history.js';
+import { Agent } from 'undici';
+import type { LoadResult } from '../../reports/model.js';
+import { createClient, type ClientBehaviour } from './client.js';
+import type { Op, OpKind } from './history.js';
+import { createLatencyHistogram } from './latency-histogram.js';
 
 export interface LoadPlan {
   stepId: string;
   purchases: number;
   reads: number;
-  /** Requests per second; with durationMs. Without it: counts, as fast as concurrency allows. */
+  /** Client requests per second; with durationMs. Without it: counts, as fast as concurrency allows. */
   rate?: number;
   durationMs?: number;
   concurrency: number;
@@ -19,6 +25,7 @@ export interface LoadPlan {
   readPath: string;
   timeoutMs: number;
   email: string;
+  client: ClientBehaviour;
 }
 
 export interface LoadContext {
@@ -54,90 +61,95 @@ export function mix(purchases: number, reads: number): OpKind[] {
   return out;
 }
 
-export async function runLoad(plan: LoadPlan, ctx: LoadContext): Promise<void> {
-  if (plan.rate !== undefined && plan.durationMs !== undefined) return runRate(plan, ctx);
+/** Runs the plan; every attempt lands in the history through ctx.record. */
+export async function runLoad(plan: LoadPlan, ctx: LoadContext): Promise<LoadResult> {
+  const histogram = createLatencyHistogram();
+  let attempts = 0;
+  const counted: LoadContext = {
+    ...ctx,
+    gateway: ctx.gateway.replace(/\/+$/, ''),
+    record(op: Op) {
+      attempts++;
+      histogram.record(op.latencyMs);
+      ctx.record(op);
+    },
+  };
+  const client = createClient(plan, counted);
+  const start = ctx.now();
+  const sched = plan.rate !== undefined && plan.durationMs !== undefined ? await runRate(plan, ctx, client.send) : await runCount(plan, ctx, client.send);
+  const end = ctx.now();
+  const plannedEnd = plan.durationMs !== undefined && plan.rate !== undefined ? start + plan.durationMs : undefined;
+  const seconds = Math.max(1, end - start) / 1000;
+  return {
+    ...sched,
+    attempts,
+    achievedRps: Math.round((attempts / seconds) * 10) / 10,
+    ...(plan.rate !== undefined ? { rate: plan.rate } : {}),
+    ...(plannedEnd !== undefined ? { overrunMs: Math.max(0, Math.round(end - plannedEnd)) } : {}),
+    latency: histogram.summary(),
+  };
+}
+
+type Send = (kind: OpKind, intendedMs?: number) => Promise<void>;
+type Schedule = Pick<LoadResult, 'planned' | 'started' | 'missed' | 'sendLag'>;
+
+/** Closed loop: `concurrency` workers take the next request as soon as their last one completed. */
+async function runCount(plan: LoadPlan, ctx: LoadContext, send: Send): Promise<Schedule> {
   const kinds = mix(plan.purchases, plan.reads);
   let next = 0;
   const worker = async () => {
-    while (next < kinds.length && !ctx.signal?.aborted) {
-      const kind = kinds[next++]!;
-      await issue(kind, plan, ctx);
-    }
+    while (next < kinds.length && !ctx.signal?.aborted) await send(kinds[next++]!);
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(plan.concurrency, kinds.length)) }, worker));
+  return { planned: kinds.length, started: next, missed: 0 };
 }
 
-/** Open-ish loop: one request every 1/rate s for the duration, at most `concurrency` in flight. */
-async function runRate(plan: LoadPlan, ctx: LoadContext): Promise<void> {
+/** How late a send may leave (p99) before a rate step counts as behind its schedule; also the slack after its planned end. */
+export const SCHEDULE_SLACK_MS = 100;
+
+/**
+ * Open loop: arrival i is due at start + i/rate, whatever the answers. A due
+ * arrival waits for a free connection (that wait counts in its latency); one
+ * that could not start within its timeout of its planned time, or before the
+ * schedule's end, is missed.
+ */
+async function runRate(plan: LoadPlan, ctx: LoadContext, send: Send): Promise<Schedule> {
   const total = Math.max(1, Math.round((plan.rate! * plan.durationMs!) / 1000));
-  const weights = plan.purchases + plan.reads > 0 ? [plan.purchases, plan.reads] : [1, 0];
-  const kinds = mix(Math.round((total * weights[0]!) / (weights[0]! + weights[1]!)), total - Math.round((total * weights[0]!) / (weights[0]! + weights[1]!)));
+  const purchases = plan.purchases + plan.reads > 0 ? Math.round((total * plan.purchases) / (plan.purchases + plan.reads)) : total;
+  const kinds = mix(purchases, total - purchases);
   const interval = 1000 / plan.rate!;
+  const lag = createLatencyHistogram();
   const start = ctx.now();
-  const deadline = start + plan.durationMs! + plan.timeoutMs;
+  // Nothing starts after the schedule (and a little slack): a step that fell behind ends on time, its rest missed.
+  const scheduleEnd = start + plan.durationMs! + SCHEDULE_SLACK_MS;
   const inflight = new Set<Promise<void>>();
-  for (let i = 0; i < kinds.length && !ctx.signal?.aborted; i++) {
+  // Resolved when a connection comes free (one waiter: the loop below).
+  let freed: (() => void) | undefined;
+  const slotFreed = () => new Promise<void>((resolve) => (freed = resolve));
+  let i = 0;
+  let missed = 0;
+  while (i < kinds.length && !ctx.signal?.aborted) {
     const due = start + i * interval;
-    const wait = due - ctx.now();
-    if (wait > 0) await sleep(wait, ctx.signal);
-    while (inflight.size >= plan.concurrency && !ctx.signal?.aborted) await Promise.race(inflight);
-    if (ctx.now() > deadline) break;
-    const p: Promise<void> = issue(kinds[i]!, plan, ctx).finally(() => inflight.delete(p));
-    inflight.add(p);
+    const now = ctx.now();
+    if (now < due) await sleep(due - now, ctx.signal);
+    else if (inflight.size >= plan.concurrency) await slotFreed();
+    else if (now - due > plan.timeoutMs || now > scheduleEnd) {
+      missed++;
+      i++;
+    } else {
+      lag.record(now - due);
+      const p: Promise<void> = send(kinds[i++]!, due).finally(() => {
+        inflight.delete(p);
+        const wake = freed;
+        freed = undefined;
+        wake?.();
+      });
+      inflight.add(p);
+    }
   }
   await Promise.all(inflight);
-}
-
-async function issue(kind: OpKind, plan: LoadPlan, ctx: LoadContext): Promise<void> {
-  const id = ctx.nextOpId();
-  const isPurchase = kind === 'purchase';
-  const key = isPurchase ? ctx.nextKey() : undefined;
-  const path = isPurchase ? '/purchase' : plan.readPath;
-  const base: Omit<Op, 'completeMs' | 'latencyMs' | 'outcome' | 'degraded'> = {
-    id,
-    kind,
-    step: plan.stepId,
-    method: isPurchase ? 'POST' : 'GET',
-    path,
-    key,
-    eventId: isPurchase ? plan.eventId : undefined,
-    quantity: isPurchase ? plan.quantity : undefined,
-    invokeMs: ctx.now(),
-  };
-  const signal = AbortSignal.any([AbortSignal.timeout(plan.timeoutMs), ...(ctx.signal ? [ctx.signal] : [])]);
-  try {
-    const res = await request(new URL(path, ctx.gateway), {
-      method: base.method,
-      dispatcher: ctx.agent,
-      headers: isPurchase ? { 'content-type': 'application/json', 'idempotency-key': key! } : { accept: 'application/json' },
-      body: isPurchase ? JSON.stringify({ eventId: plan.eventId, quantity: plan.quantity, email: plan.email }) : undefined,
-      signal,
-      headersTimeout: plan.timeoutMs,
-      bodyTimeout: plan.timeoutMs,
-    });
-    const text = await res.body.text();
-    const completeMs = ctx.now();
-    let body: Record<string, unknown> | undefined;
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (parsed && typeof parsed === 'object') body = parsed as Record<string, unknown>;
-    } catch {
-      body = undefined;
-    }
-    const header = res.headers['x-eventflow-node'];
-    const node = Array.isArray(header) ? header[0] : header;
-    ctx.record({
-      ...base,
-      completeMs,
-      latencyMs: completeMs - base.invokeMs,
-      httpStatus: res.statusCode,
-      node,
-      ...classifyResponse(kind, res.statusCode, body, node),
-    });
-  } catch (error) {
-    const completeMs = ctx.now();
-    ctx.record({ ...base, completeMs, latencyMs: completeMs - base.invokeMs, ...classifyError(error) });
-  }
+  const { p99, max } = lag.summary();
+  return { planned: kinds.length, started: i - missed, missed, sendLag: { p99, max } };
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

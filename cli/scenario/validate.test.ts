@@ -132,6 +132,21 @@ describe('validator: malformed files → file:line:col and the reason', () => {
     expect(errorsOf('- just\n- a list\n')).toEqual(['bad.yaml:1:1: a scenario file must be a YAML mapping (version, name, steps, …)']);
   });
 
+  it('16. client options of a load step: fractions, retry policy, options that need purchases', () => {
+    // Line 11 of GOOD is the `buy` load step.
+    expect(errorsOf(withLine(11, '    load: { purchases: 5, keyless: 1.5 }'))).toEqual(['bad.yaml:11:36: keyless: must be <= 1 (got number 1.5)']);
+    expect(errorsOf(withLine(11, '    load: { purchases: 5, duplicate: -0.1 }'))).toEqual(['bad.yaml:11:38: duplicate: must be >= 0 (got number -0.1)']);
+    expect(errorsOf(withLine(11, '    load: { reads: 5, keyless: 0.5 }'))).toEqual(['bad.yaml:11:32: "keyless" shapes purchases: this load step sends none']);
+    expect(errorsOf(withLine(11, '    load: { purchases: 5, retry: { attempts: 0 } }'))).toEqual(['bad.yaml:11:46: attempts: must be >= 1 (got number 0)']);
+    expect(errorsOf(withLine(11, '    load: { purchases: 5, retry: { attempts: 1, sameKey: false } }'))).toEqual([
+      'bad.yaml:11:58: "sameKey" needs "attempts" of 2 or more (attempts count the first send)',
+    ]);
+    expect(errorsOf(withLine(11, '    load: { purchases: 5, retry: { attempts: 3, backof: 1s } }'))).toEqual(['bad.yaml:11:49: unknown field "backof" in retry']);
+    expect(errorsOf(withLine(11, '    load: { purchases: 5, retry: { attempts: 3, backoff: soon } }'))[0]).toMatch(/^bad\.yaml:11:58: backoff: "soon" is not a duration/);
+    const ok = validateScenarioSource(withLine(11, '    load: { purchases: 5, keyless: 0.2, duplicate: 0.1, timeout: 300ms, retry: { attempts: 3, backoff: 50ms, sameKey: false } }'), 'ok.yaml');
+    expect(ok.ok && ok.scenario.steps[1]).toMatchObject({ load: { keyless: 0.2, duplicate: 0.1, retry: { attempts: 3, backoff: '50ms', sameKey: false } } });
+  });
+
   it('reports several problems at once, in file order', () => {
     const src = withLine(11, '    load: { purchases: -1 }', withLine(8, '    fault: explode'));
     const errs = errorsOf(src);

@@ -272,6 +272,10 @@ function semanticChecks(s: ScenarioFile, topo: TopologyNames, atPath: (path: Pat
       if (l.purchases === undefined && l.reads === undefined) atPath(['steps', i, 'load'], 'a load step needs "purchases" and/or "reads"');
       if (l.rate !== undefined && l.duration === undefined) atPath(['steps', i, 'load', 'rate'], '"rate" needs a "duration" (requests per second for how long)');
       if (l.duration !== undefined && l.rate === undefined) atPath(['steps', i, 'load', 'duration'], '"duration" needs a "rate"');
+      for (const option of ['keyless', 'duplicate'] as const) {
+        if (l[option] !== undefined && l[option] > 0 && !l.purchases) atPath(['steps', i, 'load', option], `"${option}" shapes purchases: this load step sends none`);
+      }
+      if (l.retry?.sameKey !== undefined && l.retry.attempts < 2) atPath(['steps', i, 'load', 'retry', 'sameKey'], '"sameKey" needs "attempts" of 2 or more (attempts count the first send)');
       if (step.id) loadIds.add(step.id);
       if (l.background) {
         if (!step.id) atPath(['steps', i, 'load', 'background'], 'a background load step needs an "id" (for await-load and verifications)');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ScenarioSchema } from './format.js';
-import { thresholdChecks } from './verify.js';
+import { invariantChecks, thresholdChecks } from './verify.js';
 import { purchase, read } from '../../test/scenario/synthetic.js';
 
 const scenario = (thresholds: unknown[]) => ScenarioSchema.parse({ version: 1, name: 't', steps: [{ sleep: 0 }], verify: { thresholds } });
@@ -21,5 +21,23 @@ describe('thresholds (verify phase)', () => {
     expect(lat).toMatchObject({ name: 'p50 latency (during) <= 60 ms', value: 65, passed: false, message: '65 ms (2 requests)' });
     expect(drain).toMatchObject({ name: 'backlog drain time <= 1000 ms', passed: false, message: 'not measured (no backlog-drained wait completed)' });
     expect(ttd).toMatchObject({ name: 'time to detect <= 500 ms', passed: true, value: 120, message: '120 ms' });
+  });
+});
+
+describe('invariant checks (verify phase)', () => {
+  it('a keyless duplicate fails the duplicated check; extra orders from new-key retries are only reported', async () => {
+    const { checkHistory } = await import('./checker.js');
+    const { EVENTS, PREFIX } = await import('../../test/scenario/synthetic.js');
+    const email = `scenario+${PREFIX}1@eventflow.test`;
+    const op = purchase(1, { key: undefined, keyless: true, email });
+    const row = (id: string, key: string) => ({ id, idempotencyKey: key, eventId: 1, quantity: 1, status: 'CONFIRMED', email });
+    const s = ScenarioSchema.parse({ version: 1, name: 't', steps: [{ sleep: 0 }] });
+    const dup = invariantChecks(s, checkHistory([op], { orders: [row(op.orderId!, 'gen-a'), row('other', 'gen-b')], events: EVENTS }, PREFIX));
+    expect(dup.find((c) => c.id === 'invariant.duplicated')).toMatchObject({ passed: false, value: 1 });
+    const timedOut = { ...op, outcome: 'unknown' as const, httpStatus: undefined, orderId: undefined };
+    const retry = { ...op, id: 99, request: op.id, attempt: 2 };
+    const asked = invariantChecks(s, checkHistory([timedOut, retry], { orders: [row('first', 'gen-a'), row(op.orderId!, 'gen-b')], events: EVENTS }, PREFIX));
+    expect(asked.filter((c) => !c.passed)).toEqual([]);
+    expect(asked.find((c) => c.id === 'invariant.unknown')!.message).toContain("1 extra order(s) the clients' own retries");
   });
 });

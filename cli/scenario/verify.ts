@@ -33,7 +33,9 @@ export function invariantChecks(s: ScenarioFile, c: CheckerResult): Check[] {
     category: 'invariant',
     passed: true,
     value: c.unknown.count,
-    message: `${c.unknown.count} unknown: ${c.unknown.recovered} recovered (persisted), ${c.unknown.notRecovered} not persisted`,
+    message: `${c.unknown.count} unknown: ${c.unknown.recovered} recovered (persisted), ${c.unknown.notRecovered} not persisted${
+      c.retryOrders?.count ? `; ${c.retryOrders.count} extra order(s) the clients' own retries with a new key or none asked for` : ''
+    }`,
   });
   return checks;
 }

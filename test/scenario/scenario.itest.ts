@@ -121,6 +121,38 @@ describe('eventflow scenario (real stack)', () => {
     expect(report.checker!.duplicated.count).toBe(0);
   });
 
+  it('clients without keys, double submits and retries: rows attributed by key or e-mail tag; a rate step reports its schedule', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ef-clients-'));
+    const file = join(dir, 'clients.yaml');
+    writeFileSync(
+      file,
+      [
+        'version: 1',
+        'name: clients-e2e',
+        'steps:',
+        '  - id: buy',
+        '    load: { purchases: 8, concurrency: 4, keyless: 0.5, duplicate: 0.5, retry: { attempts: 2, backoff: 50ms, sameKey: true } }',
+        '  - id: health',
+        '    load: { reads: 1, rate: 20, duration: 1s, concurrency: 4, path: /nginx-health }',
+        '',
+      ].join('\n'),
+    );
+    const r = await cli(['scenario', file, '--stack', STACK, '--report-dir', REPORTS]);
+    expect(r.code, explain(r)).toBe(0);
+    const { report } = reportOf(r);
+    const buy = report.history.ops.filter((o) => o.step === 'buy');
+    const keyless = buy.filter((o) => o.keyless);
+    expect(keyless).toHaveLength(4);
+    expect(keyless.every((o) => o.key === undefined && /^scenario\+.+@eventflow\.test$/.test(o.email ?? ''))).toBe(true);
+    expect(buy.filter((o) => o.twin)).toHaveLength(2);
+    // 8 client requests, 8 orders: 4 by key (double submits answered with one order each), 4 found by their e-mail tag.
+    expect(report.checker).toMatchObject({ persisted: 8, lost: { count: 0 }, duplicated: { count: 0 }, unexpected: { count: 0 }, failedButPersisted: { count: 0 } });
+    const health = report.steps.find((s) => s.id === 'health')!;
+    expect(health.load).toMatchObject({ planned: 20, rate: 20 });
+    expect(health.load!.started + health.load!.missed).toBe(20);
+    expect(health.load!.latency.p50).toBeGreaterThan(0);
+  });
+
   it('a malformed file → exit 2 with file:line:col, nothing started', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ef-bad-'));
     const file = join(dir, 'bad.yaml');

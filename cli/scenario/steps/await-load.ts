@@ -11,9 +11,9 @@ export const awaitLoadStep: StepKindModule<Extract<StepDef, { 'await-load': unkn
       label: `await load ${id}`,
       bucket: 'purchasesMs',
       async run() {
-        await ctx.traffic.background.get(id);
+        const result = await ctx.traffic.background.get(id);
         ctx.traffic.background.delete(id);
-        rec.detail = loadSummary(ctx.history, id);
+        rec.detail = loadSummary(ctx.history, id, result);
       },
     };
   },
