@@ -51,7 +51,7 @@ describe('validator: gray-fault steps', () => {
   it('missing and misplaced parameters', () => {
     expect(errorsOf('  - { fault: db-lock, target: postgres, table: events }\n')).toEqual(['bad.yaml:5:5: fault db-lock needs "duration"']);
     expect(errorsOf('  - { fault: loss, target: api-1, rate: 1mbit, percent: 5 }\n')).toEqual(['bad.yaml:5:41: "rate" does not apply to fault loss (it takes: percent, peer, duration)']);
-    expect(errorsOf('  - { fault: kill, target: api-1, percent: 5 }\n')).toEqual(['bad.yaml:5:43: "percent" is a gray-fault parameter: it does not apply to fault kill']);
+    expect(errorsOf('  - { fault: kill, target: api-1, percent: 5 }\n')).toEqual(['bad.yaml:5:44: "percent" is a gray-fault parameter: it does not apply to fault kill']);
   });
 
   it('proxy faults act on a dependency only', () => {
