@@ -44,7 +44,8 @@ function prepareGray(ctx: RunContext, def: FaultStepDef, kind: GrayFaultAction, 
   const faults = services.map((s) => GRAY_FAULT_STEPS[kind].build(def, s, peers.filter((p) => p !== s)));
   const hold = holdMs(def);
   return {
-    label: `${faults.map(describeGrayFault).join(', ')}${hold !== undefined ? ` for ${hold / 1000} s` : ''}`,
+    // db-lock's own description says how long it lasts
+    label: `${faults.map(describeGrayFault).join(', ')}${hold !== undefined && kind !== 'db-lock' ? ` for ${hold / 1000} s` : ''}`,
     services,
     bucket: 'faultMs',
     async run() {
