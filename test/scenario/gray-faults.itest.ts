@@ -21,6 +21,7 @@ describe('gray faults from scenario files (real stack)', () => {
     ['packet-loss', 'loss'],
     ['cpu-throttle', 'throttle'],
     ['bandwidth', 'bandwidth'],
+    ['db-partition', 'partition'],
   ])('%s passes; its %s window is healed by the step, not by the rollback', async (file, kind) => {
     const r = await run(file);
     expect(r.code, explain(r)).toBe(0);
