@@ -22,6 +22,7 @@ describe('gray faults from scenario files (real stack)', () => {
     ['cpu-throttle', 'throttle'],
     ['bandwidth', 'bandwidth'],
     ['db-partition', 'partition'],
+    ['db-reset', 'reset'],
   ])('%s passes; its %s window is healed by the step, not by the rollback', async (file, kind) => {
     const r = await run(file);
     expect(r.code, explain(r)).toBe(0);
