@@ -135,15 +135,22 @@ Examples:
       const validated = await validateOrThrow(file, overrides, stack ? topologyNamesOf(stack) : defaultTopologyNames(opts.nodes ?? 3));
       const out = (line: string) => process.stdout.write(`${line}\n`);
       const controller = new AbortController();
+      // Ctrl-C: stop and roll back · again: heal, but stop waiting for health · a third time: exit at once
+      const recovery = new AbortController();
       let exitNow: number | undefined;
       let interrupts = 0;
       const onSigint = () => {
         interrupts++;
-        if (interrupts > 1) {
-          process.stderr.write('interrupted twice: exiting without rollback\n');
+        if (interrupts > 2) {
+          process.stderr.write('interrupted three times: exiting without finishing the rollback\n');
           process.exit(ExitCode.Interrupted);
         }
-        process.stderr.write(chalk.yellow('\ninterrupted: stopping load and rolling back (Ctrl-C again to exit at once)…\n'));
+        if (interrupts === 2) {
+          process.stderr.write(chalk.yellow('interrupted again: not waiting for healed services to be healthy (Ctrl-C again to exit at once)…\n'));
+          recovery.abort();
+          return;
+        }
+        process.stderr.write(chalk.yellow('\ninterrupted: stopping load and rolling back, then waiting until healed services are healthy (Ctrl-C again to skip the wait)…\n'));
         controller.abort();
       };
       process.on('SIGINT', onSigint);
@@ -181,6 +188,7 @@ Examples:
             stack: stack!,
             ephemeral,
             signal: controller.signal,
+            recoverySignal: recovery.signal,
             listeners: [consoleLog(log, only)],
             hooks: testHooks(),
             captureMetrics: opts.metrics ? serviceMetricsCapture() : false,

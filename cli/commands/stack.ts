@@ -33,6 +33,7 @@ const ENDPOINT_LABELS: [EndpointName, string][] = [
   ['postgres', 'PostgreSQL'],
   ['redis', 'Redis'],
   ['amqp', 'AMQP'],
+  ['faultProxy', 'Fault proxy API'],
 ];
 
 /** ` --stack <id>` when the id is not the default one: for commands we suggest. */

@@ -252,4 +252,73 @@ steps:
     expect(report.steps[1]!.services).toHaveLength(1);
     expect(report.history.ops.length).toBeGreaterThan(5);
   });
+
+  it('gray faults: duration heals in the step, heal steps heal earlier, rollback heals the rest; one window each', async () => {
+    const stack = fakeStack(sys, gateway);
+    const calls: string[] = [];
+    stack.faults.degrade = async (f) => void calls.push(`degrade ${f.kind} ${f.service}`);
+    stack.faults.heal = async (f) => void calls.push(`heal ${f.kind} ${f.service}`);
+    stack.faults.preflight = async (f) => void calls.push(`preflight ${f.kind} ${f.service}`);
+    const src = `version: 1
+name: gray
+steps:
+  - { id: slow, fault: latency, target: postgres, latency: 100ms }
+  - { id: lossy, fault: loss, target: api-2, percent: 10, duration: 50ms }
+  - { id: starve, fault: throttle, target: redis, cpus: 0.5 }
+  - heal: slow
+  - { load: { reads: 1 } }
+`;
+    const v = validateScenarioSource(src, 'gray.yaml');
+    if (!v.ok) throw new Error(JSON.stringify(v.errors));
+    const report = await runScenario({ ...v, stack, state: fakeState(sys), captureMetrics: false, pollMs: 20 });
+    expect(report.verdict, report.error).toBe('pass');
+    expect(calls).toEqual([
+      'preflight latency postgres', 'preflight loss api-2', 'preflight throttle redis',
+      'degrade latency postgres', 'degrade loss api-2', 'heal loss api-2', 'degrade throttle redis', 'heal latency postgres',
+      'heal throttle redis',
+    ]);
+    expect(report.faultWindows.map((w) => [w.action, w.service, w.healedBy])).toEqual([
+      ['latency', 'postgres', 'step-4'],
+      ['loss', 'api-2', 'lossy (after 0.05 s)'],
+      ['throttle', 'redis', 'rollback'],
+    ]);
+  });
+
+  it('a gray fault this host cannot apply → exit 3 before any step (preflight)', async () => {
+    const stack = fakeStack(sys, gateway);
+    const calls: string[] = [];
+    stack.faults.degrade = async (f) => void calls.push(`degrade ${f.kind}`);
+    stack.faults.preflight = async () => {
+      throw new Error('missing tool: tc in some-image');
+    };
+    const v = validateScenarioSource('version: 1\nname: x\nsteps:\n  - { load: { reads: 1 } }\n  - { fault: bandwidth, target: postgres, rate: 1mbit }\n', 'x.yaml');
+    if (!v.ok) throw new Error('invalid');
+    const report = await runScenario({ ...v, stack, state: fakeState(sys), captureMetrics: false, pollMs: 20 });
+    expect(report.exitCode).toBe(3);
+    expect(report.error).toMatch(/cannot apply bandwidth on postgres \(nothing was started\): missing tool: tc/);
+    expect(report.history.ops).toHaveLength(0);
+    expect(calls).toEqual([]);
+  });
+
+  it('after Ctrl-C, rollback waits until the healed service is healthy (no warning); a second signal ends the wait', async () => {
+    for (const second of [false, true]) {
+      const stack = fakeStack(sys, gateway);
+      let healthyAt = Infinity;
+      stack.faults.start = async () => void (healthyAt = Date.now() + 400); // starting, healthy 400 ms later
+      stack.faults.isHealthy = async (s) => s !== 'api-1' || Date.now() >= healthyAt;
+      const v = validateScenarioSource('version: 1\nname: x\nsteps:\n  - { fault: kill, target: api-1 }\n  - { sleep: 5s }\n', 'x.yaml');
+      if (!v.ok) throw new Error('invalid');
+      const interrupt = new AbortController();
+      const recovery = new AbortController();
+      setTimeout(() => interrupt.abort(), 100);
+      if (second) setTimeout(() => recovery.abort(), 200);
+      const report = await runScenario({ ...v, stack, state: fakeState(sys), captureMetrics: false, pollMs: 20, signal: interrupt.signal, recoverySignal: recovery.signal });
+      expect(report.exitCode).toBe(130);
+      if (second) expect(report.warnings).toEqual([expect.stringMatching(/stopped waiting for health \(interrupted again\): api-1 not healthy yet/)]);
+      else {
+        expect(report.warnings).toEqual([]);
+        expect(Date.now()).toBeGreaterThanOrEqual(healthyAt);
+      }
+    }
+  });
 });

@@ -53,6 +53,8 @@ export interface RunOptions {
   ephemeral?: boolean;
   runId?: string;
   signal?: AbortSignal;
+  /** After `signal`: ends rollback's bounded wait until healed services are healthy (a second Ctrl-C). */
+  recoverySignal?: AbortSignal;
   /** Subscribers of the run's events (the CLI passes its console log). */
   listeners?: EngineListener[];
   /** Defaults to PostgreSQL + RabbitMQ of the stack. */
@@ -74,7 +76,7 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
   const events = createEngineEvents(nowMs);
   const report = new ReportBuilder({ scenario: opts.scenario, params: opts.params, file: opts.file, source: opts.source, ephemeral: opts.ephemeral ?? false, startedAt: new Date().toISOString() });
   for (const listener of [report.listener, ...(opts.listeners ?? [])]) events.subscribe(listener);
-  const ctx = createRunContext({ scenario: opts.scenario, stack: opts.stack, runId, events, signal: opts.signal, state: opts.state, pollMs: opts.pollMs ?? 200 });
+  const ctx = createRunContext({ scenario: opts.scenario, stack: opts.stack, runId, events, signal: opts.signal, recoverySignal: opts.recoverySignal, state: opts.state, pollMs: opts.pollMs ?? 200 });
   events.emit({ type: 'run-started', runId, scenario: opts.scenario.name, startMs: ctx.startMs });
   const phase = async <T>(name: EnginePhase, run: () => Promise<T>): Promise<T> => {
     const start = nowMs();

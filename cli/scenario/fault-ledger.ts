@@ -1,9 +1,11 @@
 /**
  * The fault ledger: applies fault actions through the stack's driver and
  * keeps the books — which fault windows are open (for the phase statistics)
- * and what is still broken (what rollback must heal).
+ * and what is still broken (what rollback must heal): whole-service faults as
+ * states, gray faults as the faults themselves (healed by the driver).
  */
-import type { FaultDriver } from '../stack/types.js';
+import { describeGrayFault } from '../stack/faults/registry.js';
+import type { FaultDriver, GrayFault } from '../stack/types.js';
 import type { FaultWindow } from '../../reports/model.js';
 import type { EngineEvents } from './events.js';
 import { BREAKING, type FaultAction } from './format.js';
@@ -45,6 +47,8 @@ export class FaultLedger {
   /** Every service a fault action touched (rollback waits for them to be healthy). */
   readonly touched = new Set<string>();
   private readonly broken = new Map<string, Set<Broken>>();
+  /** Gray faults applied and not yet healed, with their window, by the step that applied them. */
+  private readonly gray: { stepId: string; fault: GrayFault; window: FaultWindow }[] = [];
 
   constructor(
     private readonly driver: FaultDriver,
@@ -74,6 +78,55 @@ export class FaultLedger {
     }
     if (effect.ownWindow) this.windows.push({ service, action, startMs: start, endMs: end, healedBy: action });
     this.events.emit({ type: 'fault-applied', action, service, breaking: BREAKING.has(action) });
+  }
+
+  /** Apply a gray fault (a service degraded, not dead); its window stays open until healGray or rollback. */
+  async degrade(stepId: string, fault: GrayFault): Promise<void> {
+    if (!this.driver.degrade) throw new StepFailure(`${describeGrayFault(fault)}: this stack's fault driver cannot apply gray faults`, true);
+    this.touched.add(fault.service);
+    const window: FaultWindow = { service: fault.service, action: fault.kind, startMs: this.now() };
+    try {
+      await this.driver.degrade(fault);
+    } catch (e) {
+      // the driver may have applied part of it (e.g. one chain of two): rollback heals it all the same
+      this.gray.push({ stepId, fault, window: { ...window, endMs: window.startMs } });
+      throw new StepFailure(`${describeGrayFault(fault)}: ${(e as Error).message}`, true);
+    }
+    this.windows.push(window);
+    this.gray.push({ stepId, fault, window });
+    this.events.emit({ type: 'fault-applied', action: fault.kind, service: fault.service, breaking: true });
+  }
+
+  /** Heal the gray faults a step applied (all of them when stepId is undefined); returns what was healed. */
+  async healGray(stepId: string | undefined, by: string): Promise<GrayFault[]> {
+    const entries = this.gray.filter((g) => stepId === undefined || g.stepId === stepId).reverse();
+    const healed: GrayFault[] = [];
+    for (const entry of entries) {
+      try {
+        await this.driver.heal?.(entry.fault);
+      } catch (e) {
+        throw new StepFailure(`healing ${describeGrayFault(entry.fault)}: ${(e as Error).message}`, true);
+      }
+      this.gray.splice(this.gray.indexOf(entry), 1);
+      if (entry.window.endMs === undefined) this.close(entry.window, this.now(), by);
+      healed.push(entry.fault);
+    }
+    return healed;
+  }
+
+  /** Gray faults still applied, oldest first (rollback heals them last-first). */
+  pendingGray(): GrayFault[] {
+    return this.gray.map((g) => g.fault);
+  }
+
+  /** Rollback healed these (healAndAwaitHealthy): close their windows. */
+  markGrayHealed(faults: GrayFault[], by: string): void {
+    for (const fault of faults) {
+      const entry = this.gray.find((g) => g.fault === fault);
+      if (!entry) continue;
+      this.gray.splice(this.gray.indexOf(entry), 1);
+      if (entry.window.endMs === undefined) this.close(entry.window, this.now(), by);
+    }
   }
 
   /** Would this healing action undo something on the service? (Breaking actions in a rollback are never applied.) */

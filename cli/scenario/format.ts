@@ -9,15 +9,20 @@
  */
 import { z } from 'zod';
 
+import { TABLE_LOCK_MODES } from '../stack/types.js';
+
 export const FORMAT_VERSION = 1;
 
 export const FAULT_ACTIONS = ['kill', 'stop', 'start', 'restart', 'pause', 'unpause', 'disconnect', 'reconnect'] as const;
 export type FaultAction = (typeof FAULT_ACTIONS)[number];
+/** Gray faults: a service degraded, not dead (parameters per kind in cli/scenario/gray-fault-steps.ts). */
+export const GRAY_FAULT_ACTIONS = ['loss', 'partition', 'bandwidth', 'throttle', 'db-lock', 'latency', 'timeout', 'reset'] as const;
+export type GrayFaultAction = (typeof GRAY_FAULT_ACTIONS)[number];
 /** Actions that break a service (open a fault window) and the ones that heal it. */
 export const BREAKING: ReadonlySet<FaultAction> = new Set(['kill', 'stop', 'pause', 'disconnect']);
 export const HEALING: ReadonlySet<FaultAction> = new Set(['start', 'unpause', 'reconnect', 'restart']);
 
-export const STEP_KINDS = ['fault', 'load', 'wait', 'await-load', 'sleep'] as const;
+export const STEP_KINDS = ['fault', 'load', 'wait', 'await-load', 'sleep', 'heal'] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
 export const WAIT_CONDITIONS = ['service-healthy', 'backlog-drained', 'orders-persisted', 'gateway-healthy'] as const;
@@ -54,7 +59,7 @@ export function makeScenarioSchema(options: SchemaOptions = {}) {
       ]),
     );
 
-  const groupName = z.enum(['db', 'cache', 'broker', 'api', 'worker', 'analytics', 'balancer', 'monitoring']);
+  const groupName = z.enum(['db', 'cache', 'broker', 'proxy', 'api', 'worker', 'analytics', 'balancer', 'monitoring']);
   const target = z
     .union([
       z.string().min(1).describe('a service name (postgres, api-1…) or a group (api = every api node)'),
@@ -72,10 +77,25 @@ export function makeScenarioSchema(options: SchemaOptions = {}) {
 
   const faultStep = z.strictObject({
     ...common,
-    fault: z.enum(FAULT_ACTIONS),
+    fault: z.enum([...FAULT_ACTIONS, ...GRAY_FAULT_ACTIONS]),
     target,
     signal: z.string().regex(/^SIG[A-Z0-9]+$/).optional().describe('for kill: e.g. SIGKILL (default), SIGTERM'),
+    // gray-fault parameters (which kind takes which: scenarios/README.md, checked by the validator)
+    percent: withRef(z.number()).optional().describe('loss: percentage of packets dropped, in (0, 100]'),
+    peer: z.string().min(1).optional().describe('loss: only the packets exchanged with this service'),
+    peers: z.array(z.string().min(1)).min(1).optional().describe('partition: the services or groups the target is cut off from'),
+    oneWay: bool().optional().describe('partition: drop only what the target sends (default both ways)'),
+    rate: z.string().optional().describe('bandwidth: egress cap in tc syntax, e.g. 512kbit, 1mbit'),
+    cpus: withRef(z.number()).optional().describe('throttle: CPU quota, e.g. 0.1'),
+    table: z.string().optional().describe('db-lock: the table locked, e.g. events'),
+    mode: z.enum(TABLE_LOCK_MODES).optional().describe('db-lock: the lock mode (default ACCESS EXCLUSIVE)'),
+    latency: duration().optional().describe('latency: delay added to every chunk'),
+    jitter: duration().optional().describe('latency: ± random variation'),
+    stream: z.enum(['upstream', 'downstream']).optional().describe('latency, reset: to the dependency (upstream) or from it (downstream, default)'),
+    after: duration().optional().describe('timeout: connections closed after this long (default held open); reset: reset after this long'),
+    duration: duration().optional().describe('gray faults: hold the fault this long, then heal it (the step lasts that long); db-lock: required'),
   });
+  const healStep = z.strictObject({ ...common, heal: z.string().min(1).describe('id of an earlier gray-fault step to undo') });
 
   const loadSpec = z
     .strictObject({
@@ -114,7 +134,7 @@ export function makeScenarioSchema(options: SchemaOptions = {}) {
   const awaitLoadStep = z.strictObject({ ...common, 'await-load': z.string().min(1).describe('id of a background load step') });
   const sleepStep = z.strictObject({ ...common, sleep: duration() });
 
-  const step = z.union([faultStep, loadStep, waitStep, awaitLoadStep, sleepStep]);
+  const step = z.union([faultStep, loadStep, waitStep, awaitLoadStep, sleepStep, healStep]);
 
   const probe = z.union([
     z.strictObject({
@@ -181,6 +201,7 @@ export type StepDef = ScenarioFile['steps'][number];
 export type FaultStepDef = Extract<StepDef, { fault: unknown }>;
 export type LoadStepDef = Extract<StepDef, { load: unknown }>;
 export type WaitStepDef = Extract<StepDef, { wait: unknown }>;
+export type HealStepDef = Extract<StepDef, { heal: unknown }>;
 export type ProbeDef = NonNullable<ScenarioFile['steady-state']>[number];
 export type ThresholdDef = NonNullable<NonNullable<ScenarioFile['verify']>['thresholds']>[number];
 export type ExpectationDef = NonNullable<NonNullable<ScenarioFile['verify']>['expect']>[number];

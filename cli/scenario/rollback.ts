@@ -1,9 +1,14 @@
 /**
  * Rollback, which always runs: stop the traffic, run the scenario's rollback
  * steps, heal whatever the fault ledger says is still broken (whatever the
- * file said), then wait until every service a fault touched is healthy again.
+ * file said: stopped/paused/disconnected services, then gray faults last-first),
+ * then wait, bounded, until every service a fault touched is healthy again.
+ * The wait survives the first Ctrl-C (that is what interrupted the steps);
+ * the run's recovery signal (a second Ctrl-C) ends it.
  */
 import type { StepRecord } from '../../reports/model.js';
+import { describeGrayFault } from '../stack/faults/registry.js';
+import { healAndAwaitHealthy } from '../stack/faults/recovery.js';
 import type { RunContext } from './run-context.js';
 import { round } from './stats.js';
 import { runStep } from './steps.js';
@@ -24,10 +29,7 @@ export async function rollback(ctx: RunContext): Promise<void> {
       }
     }
     await autoHeal(ctx);
-    if (ctx.ledger.touched.size) {
-      await ctx.refreshEndpoints();
-      await waitUntilTouchedHealthy(ctx);
-    }
+    if (ctx.ledger.touched.size) await healGrayAndAwaitHealthy(ctx);
   } finally {
     ctx.ledger.closeOpenWindows('rollback');
   }
@@ -51,16 +53,34 @@ async function autoHeal(ctx: RunContext): Promise<void> {
   ctx.events.emit({ type: 'step-finished', step: rec });
 }
 
-async function waitUntilTouchedHealthy(ctx: RunContext): Promise<void> {
-  const list = [...ctx.ledger.touched];
-  const ok = await ctx.waitUntil(async () => (await Promise.all(list.map(ctx.isHealthy))).every(Boolean), HEALTHY_AFTER_ROLLBACK_MS);
-  if (ok) {
-    ctx.events.emit({ type: 'rollback-healthy', services: list });
+/** Heal the gray faults still applied, then wait until every touched service is healthy (healAndAwaitHealthy). */
+async function healGrayAndAwaitHealthy(ctx: RunContext): Promise<void> {
+  const gray = ctx.ledger.pendingGray();
+  const touched = [...ctx.ledger.touched];
+  const rec: StepRecord | undefined = gray.length
+    ? { index: ctx.stepCount++, id: 'auto-heal-gray', kind: 'heal', label: gray.map(describeGrayFault).join(', '), section: 'rollback', startMs: nowMs(), status: 'running', services: [...new Set(gray.map((f) => f.service))] }
+    : undefined;
+  if (rec) ctx.events.emit({ type: 'step-started', step: rec });
+  const result = await healAndAwaitHealthy(ctx.stack.faults, gray, touched, { timeoutMs: HEALTHY_AFTER_ROLLBACK_MS, signal: ctx.recoverySignal, pollMs: 500 });
+  ctx.ledger.markGrayHealed(result.healed, 'rollback');
+  for (const { fault, error } of result.failed) ctx.warn(`auto-heal ${describeGrayFault(fault)}: ${error}`);
+  if (rec) {
+    rec.endMs = nowMs();
+    rec.durationMs = round(rec.endMs - rec.startMs);
+    rec.status = result.failed.length ? 'failed' : 'ok';
+    ctx.events.emit({ type: 'step-finished', step: rec });
+  }
+  await ctx.refreshEndpoints();
+  if (result.unhealthy.length === 0) {
+    ctx.events.emit({ type: 'rollback-healthy', services: touched });
     return;
   }
-  const bad = [];
-  for (const s of list) if (!(await ctx.isHealthy(s))) bad.push(s);
-  ctx.warn(`after rollback, not healthy: ${bad.join(', ')}`);
+  const bad = result.unhealthy.join(', ');
+  if (result.aborted) {
+    ctx.warn(`stopped waiting for health (interrupted again): ${bad} not healthy yet`);
+    return;
+  }
+  ctx.warn(`after rollback, not healthy: ${bad} (waited ${Math.round(result.waitedMs / 1000)} s)`);
   ctx.failure.infra = true;
-  ctx.failure.error ??= `rollback could not make the stack healthy (${bad.join(', ')})`;
+  ctx.failure.error ??= `rollback could not make the stack healthy (${bad})`;
 }

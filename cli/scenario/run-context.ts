@@ -22,6 +22,8 @@ export interface RunContext {
   readonly prefix: string;
   readonly startMs: number;
   readonly signal?: AbortSignal;
+  /** Ends rollback's wait for health (a second Ctrl-C); `signal` alone does not. */
+  readonly recoverySignal?: AbortSignal;
   readonly events: EngineEvents;
   readonly history: Op[];
   readonly ledger: FaultLedger;
@@ -60,6 +62,7 @@ export interface ContextOptions {
   runId: string;
   events: EngineEvents;
   signal?: AbortSignal;
+  recoverySignal?: AbortSignal;
   /** Defaults to PostgreSQL + RabbitMQ of the stack. */
   state?: SystemState;
   pollMs: number;
@@ -81,6 +84,7 @@ export function createRunContext(o: ContextOptions): RunContext {
     prefix,
     startMs: nowMs(),
     signal: o.signal,
+    recoverySignal: o.recoverySignal,
     events: o.events,
     history: [],
     ledger: new FaultLedger(o.stack.faults, o.events, nowMs),

@@ -9,7 +9,8 @@ import type { RunContext, WallBucket } from './run-context.js';
 import { round } from './stats.js';
 import { StepFailure } from './step-failure.js';
 import { awaitLoadStep } from './steps/await-load.js';
-import { faultStep } from './steps/fault.js';
+import { faultStep, preflightGrayFaults } from './steps/fault.js';
+import { healStep } from './steps/heal.js';
 import { loadStep } from './steps/load.js';
 import { sleepStep } from './steps/sleep.js';
 import { waitStep } from './steps/wait.js';
@@ -36,6 +37,7 @@ const STEP_KINDS: { [K in StepKind]: StepKindModule<Extract<StepDef, Record<K, u
   wait: waitStep,
   'await-load': awaitLoadStep,
   sleep: sleepStep,
+  heal: healStep,
 };
 
 export async function runStep(ctx: RunContext, def: StepDef, index: number, section: Section): Promise<void> {
@@ -70,6 +72,7 @@ export async function runStep(ctx: RunContext, def: StepDef, index: number, sect
 /** The steps phase: in order, until one fails or the run is interrupted; then every background load is awaited. */
 export async function runSteps(ctx: RunContext): Promise<void> {
   const all = ctx.scenario.steps;
+  await preflightGrayFaults(ctx);
   for (let i = 0; i < all.length; i++) {
     if (ctx.aborted()) break;
     await runStep(ctx, all[i]!, i, 'steps');

@@ -2,7 +2,7 @@
 import { defaultTopology } from '../stack/topology.js';
 import type { ServiceGroup, StackHandle } from '../stack/types.js';
 
-export const GROUPS: readonly ServiceGroup[] = ['db', 'cache', 'broker', 'api', 'worker', 'analytics', 'balancer', 'monitoring'];
+export const GROUPS: readonly ServiceGroup[] = ['db', 'cache', 'broker', 'proxy', 'api', 'worker', 'analytics', 'balancer', 'monitoring'];
 
 /** The names a scenario may target: service names and groups with their members. */
 export interface TopologyNames {

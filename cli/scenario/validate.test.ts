@@ -63,16 +63,16 @@ describe('validator: malformed files → file:line:col and the reason', () => {
   });
 
   it('2. unknown step kind', () => {
-    expect(errorsOf(withLine(8, '    frobnicate: kill'))).toEqual(['bad.yaml:7:5: unknown step kind "frobnicate" (a step has one of: fault, load, wait, await-load, sleep)']);
+    expect(errorsOf(withLine(8, '    frobnicate: kill'))).toEqual(['bad.yaml:7:5: unknown step kind "frobnicate" (a step has one of: fault, load, wait, await-load, sleep, heal)']);
   });
 
   it('3. unknown fault action', () => {
-    expect(errorsOf(withLine(8, '    fault: explode'))).toEqual(['bad.yaml:8:12: fault: "explode" is not one of "kill", "stop", "start", "restart", "pause", "unpause", "disconnect", "reconnect"']);
+    expect(errorsOf(withLine(8, '    fault: explode'))).toEqual(['bad.yaml:8:12: fault: "explode" is not one of "kill", "stop", "start", "restart", "pause", "unpause", "disconnect", "reconnect", "loss", "partition", "bandwidth", "throttle", "db-lock", "latency", "timeout", "reset"']);
   });
 
   it('4. unknown service (validated against the topology)', () => {
     const [e] = errorsOf(withLine(9, '    target: postgress'));
-    expect(e).toMatch(/^bad\.yaml:9:13: unknown service or group "postgress" \(services: postgres, redis, rabbitmq, api-1, api-2, api-3/);
+    expect(e).toMatch(/^bad\.yaml:9:13: unknown service or group "postgress" \(services: postgres, redis, rabbitmq, proxy, api-1, api-2, api-3/);
     // api-4 exists only in a 4-node topology
     expect(errorsOf(withLine(9, '    target: api-4'))[0]).toMatch(/^bad\.yaml:9:13: unknown service or group "api-4"/);
     expect(validateScenarioSource(withLine(9, '    target: api-4'), 'x.yaml', { topology: defaultTopologyNames(4) }).ok).toBe(true);

@@ -18,6 +18,7 @@ import {
 } from './format.js';
 import { checkParamValue, coerceParam, describeValue as describe, interpolate, type ParamValue, type Path } from './parameters.js';
 import { defaultTopologyNames, isGroup, type TopologyNames } from './topology-names.js';
+import { checkFaultStep, checkHealStep } from './validate-gray-faults.js';
 
 export interface Diagnostic {
   file: string;
@@ -262,7 +263,11 @@ function semanticChecks(s: ScenarioFile, topo: TopologyNames, atPath: (path: Pat
       if (ids.has(step.id)) atPath(['steps', i, 'id'], `duplicate step id "${step.id}" (first used by step ${ids.get(step.id)! + 1})`);
       ids.set(step.id, i);
     }
-    if ('fault' in step) checkTarget(step.target, ['steps', i, 'target']);
+    if ('fault' in step) {
+      checkTarget(step.target, ['steps', i, 'target']);
+      checkFaultStep(step, ['steps', i], topo, 'steps', atPath);
+    }
+    if ('heal' in step) checkHealStep(step, i, s.steps, atPath);
     if ('wait' in step) {
       if (step.wait.until === 'service-healthy' && !step.wait.target) atPath(['steps', i, 'wait'], 'wait until service-healthy needs a "target"');
       if (step.wait.target) checkTarget(step.wait.target, ['steps', i, 'wait', 'target']);
@@ -289,7 +294,10 @@ function semanticChecks(s: ScenarioFile, topo: TopologyNames, atPath: (path: Pat
   s['steady-state']?.forEach((probe, i) => {
     if (probe.probe === 'healthy') probe.targets.forEach((t, j) => checkTarget(t, ['steady-state', i, 'targets', j]));
   });
-  s.rollback?.forEach((step, i) => checkTarget(step.target, ['rollback', i, 'target']));
+  s.rollback?.forEach((step, i) => {
+    checkTarget(step.target, ['rollback', i, 'target']);
+    checkFaultStep(step, ['rollback', i], topo, 'rollback', atPath);
+  });
   s.verify?.expect?.forEach((e, i) => {
     if (!loadIds.has(e.step)) atPath(['verify', 'expect', i, 'step'], `expect: no load step has id "${e.step}" (load step ids: ${[...loadIds].join(', ') || 'none'})`);
     if (!e.status && !e.http && !e.outcome) atPath(['verify', 'expect', i], 'an expectation needs "status", "http" or "outcome"');

@@ -35,6 +35,7 @@ export const COMPOSE_PORTS: Record<EndpointName, string> = {
   postgres: '',
   redis: '',
   amqp: '',
+  faultProxy: '${EVENTFLOW_FAULT_PROXY_PORT:-8474}',
 };
 
 /** Repo files mounted instead of copied (compose reads them from the working tree). */

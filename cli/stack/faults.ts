@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import { findServiceContainer } from './containers.js';
 import { isNotModified } from './docker.js';
 import type { FaultContext } from './faults/context.js';
+import { preflightGrayFault } from './faults/preflight.js';
 import { applyGrayFault, healGrayFault } from './faults/registry.js';
 import { healthyNow, waitForHealthy } from './health.js';
 import type { FaultDriver, GrayFault } from './types.js';
@@ -117,6 +118,10 @@ export class DockerFaultDriver implements FaultDriver {
 
   async heal(fault: GrayFault): Promise<void> {
     await healGrayFault(this.faultContext(), fault);
+  }
+
+  async preflight(fault: GrayFault): Promise<void> {
+    await preflightGrayFault(this.faultContext(), fault);
   }
 
   private faultContext(): FaultContext {

@@ -37,8 +37,10 @@ describe('topology', () => {
     const t = topo(3, 'official');
     const endpoints = t.services.flatMap((s) => s.published.map((p) => p.endpoint));
     expect(new Set(endpoints).size).toBe(endpoints.length);
-    expect(endpoints.sort()).toEqual(['amqp', 'gateway', 'grafana', 'postgres', 'prometheus', 'rabbitmqManagement', 'redis'].sort());
-    for (const s of t.services.filter((x) => x.role === 'app')) expect(s.published).toEqual([]);
+    expect(endpoints.sort()).toEqual(['amqp', 'faultProxy', 'gateway', 'grafana', 'postgres', 'prometheus', 'rabbitmqManagement', 'redis'].sort());
+    // of the app image, only the fault proxy publishes (its API, for the CLI)
+    for (const s of t.services.filter((x) => x.role === 'app' && x.name !== 'proxy')) expect(s.published).toEqual([]);
+    expect(t.services.find((s) => s.name === 'proxy')!.published).toEqual([{ container: 8474, endpoint: 'faultProxy' }]);
     for (const s of t.services) for (const p of s.published) expect(s.ports).toContain(p.container);
   });
 
@@ -51,16 +53,19 @@ describe('topology', () => {
     expect(byName['api-1']!.env.PORT).toBe('3000');
     expect(byName.analytics!.env.PORT).toBe('3001');
     expect(byName.notifier!.env.PORT).toBe('9464');
-    expect(byName['api-1']!.env.DATABASE_URL).toBe(`postgres://${creds.postgres.user}:${creds.postgres.password}@postgres:5432/eventflow`);
-    expect(byName['api-1']!.env.REDIS_URL).toBe(`redis://:${creds.redis.password}@redis:6379`);
-    expect(byName['api-1']!.env.AMQP_URL).toBe(`amqp://${creds.rabbitmq.user}:${creds.rabbitmq.password}@rabbitmq:5672`);
+    // the services reach their dependencies through the fault proxy (cli/stack/faults/proxy-wiring.ts)
+    expect(byName['api-1']!.env.DATABASE_URL).toBe(`postgres://${creds.postgres.user}:${creds.postgres.password}@proxy:5432/eventflow`);
+    expect(byName['api-1']!.env.REDIS_URL).toBe(`redis://:${creds.redis.password}@proxy:6379`);
+    expect(byName['api-1']!.env.AMQP_URL).toBe(`amqp://${creds.rabbitmq.user}:${creds.rabbitmq.password}@proxy:5672`);
+    expect(byName.notifier!.env.DATABASE_URL).toContain('@proxy:5432/');
+    expect(byName.proxy!.group).toBe('proxy');
     expect(byName['api-1']!.command).toEqual(['api']);
     expect(byName['api-1']!.image).toBe(appImageName('offline'));
   });
 
   it('starts backing services first, apps after them, nginx last among the data path', () => {
     const waves = startWaves(topo().services).map((w) => w.map((s) => s.name).sort());
-    expect(waves[0]).toEqual(['postgres', 'prometheus', 'rabbitmq', 'redis']);
+    expect(waves[0]).toEqual(['postgres', 'prometheus', 'proxy', 'rabbitmq', 'redis']);
     expect(waves[1]).toEqual(['analytics', 'api-1', 'api-2', 'api-3', 'notifier']);
     expect(waves[2]).toEqual(['nginx']);
   });

@@ -7,6 +7,8 @@ import { appImageName, imageFor, type ImageRole, type ImageSetName } from './ima
 import type { ServiceGroup, StackCredentials } from './types.js';
 import { renderNginxConf, renderPrometheusYml } from './render.js';
 import { generateCredentials } from './credentials.js';
+import { routeThroughProxy } from './faults/proxy-wiring.js';
+import { PROXY_API_PORT } from './faults/toxic.js';
 import { ANALYTICS_PORT, API_PORT, NOTIFIER_PORT, WEB_ROOT_IN_CONTAINER, apiNodeNames, connectionUrls } from './addresses.js';
 
 export const DEFAULT_STACK_ID = 'default';
@@ -19,7 +21,7 @@ export const LABEL_GROUP = 'eventflow.group';
 export const LABEL_IMAGE_SET = 'eventflow.image-set';
 export const LABEL_NODES = 'eventflow.nodes';
 
-export type EndpointName = 'gateway' | 'rabbitmqManagement' | 'amqp' | 'prometheus' | 'grafana' | 'postgres' | 'redis';
+export type EndpointName = 'gateway' | 'rabbitmqManagement' | 'amqp' | 'prometheus' | 'grafana' | 'postgres' | 'redis' | 'faultProxy';
 
 export interface HealthCheckSpec {
   /** Docker HEALTHCHECK test (`CMD` / `CMD-SHELL` form); identical in docker-compose.yml. */
@@ -287,7 +289,14 @@ export function buildTopology(opts: TopologyOptions): Topology {
     });
   }
 
-  return { stackId, nodes, imageSet: set, services, skipped };
+  // The app services always reach postgres/redis/rabbitmq through the fault proxy (pass-through costs ~0.1 ms
+  // median), so latency/timeout/reset need no restart; the checker, CLI and health checks connect directly.
+  const routed = routeThroughProxy(services, {
+    image: appImageName(set),
+    group: 'proxy',
+    publishApi: [{ container: PROXY_API_PORT, endpoint: 'faultProxy' }],
+  });
+  return { stackId, nodes, imageSet: set, services: routed, skipped };
 }
 
 /**

@@ -3,7 +3,7 @@
  * engine, the CLI commands, tests). The runtime behind them is Testcontainers
  * on a Docker engine today; a Kubernetes driver would implement the same.
  */
-export type ServiceGroup = 'db' | 'cache' | 'broker' | 'api' | 'worker' | 'analytics' | 'balancer' | 'monitoring';
+export type ServiceGroup = 'db' | 'cache' | 'broker' | 'proxy' | 'api' | 'worker' | 'analytics' | 'balancer' | 'monitoring';
 
 /** Fault handles on one service of a running stack. */
 export interface FaultDriver {
@@ -29,18 +29,13 @@ export interface FaultDriver {
   degrade?(fault: GrayFault): Promise<void>;
   /** Undo a gray fault; a no-op when it is not applied (or its container was recreated since). */
   heal?(fault: GrayFault): Promise<void>;
+  /** Throws an InfrastructureError naming what this host lacks to apply the fault (checked before a run starts anything). */
+  preflight?(fault: GrayFault): Promise<void>;
 }
 
 /** PostgreSQL's table lock modes (LOCK TABLE … IN <mode> MODE). */
-export type TableLockMode =
-  | 'ACCESS SHARE'
-  | 'ROW SHARE'
-  | 'ROW EXCLUSIVE'
-  | 'SHARE UPDATE EXCLUSIVE'
-  | 'SHARE'
-  | 'SHARE ROW EXCLUSIVE'
-  | 'EXCLUSIVE'
-  | 'ACCESS EXCLUSIVE';
+export const TABLE_LOCK_MODES = ['ACCESS SHARE', 'ROW SHARE', 'ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'] as const;
+export type TableLockMode = (typeof TABLE_LOCK_MODES)[number];
 
 /**
  * A gray fault on one service. `service` is always the service whose behaviour

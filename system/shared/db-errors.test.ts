@@ -57,3 +57,19 @@ describe('classifyDbError: one classification for the api and the notifier', () 
     expect(isRetryableDbError(soldOut(4, 0))).toBe(false);
   });
 });
+
+describe('a dead database seen through the fault proxy', () => {
+  it('a connection accepted then closed (the proxy cannot reach PostgreSQL) → unreachable, like a refusal', async () => {
+    const { createServer } = await import('node:net');
+    const pg = (await import('pg')).default;
+    // what system/proxy does when its upstream is down: accept, then close the client socket
+    const server = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const client = new pg.Client({ host: '127.0.0.1', port, user: 'u', password: 'p', database: 'd', connectionTimeoutMillis: 2000 });
+    const err = await client.connect().then(() => undefined, (e: unknown) => e);
+    server.close();
+    expect(err).toBeInstanceOf(Error);
+    expect(classifyDbError(err)).toBe('unreachable');
+  });
+});

@@ -6,78 +6,18 @@
  * it is not running it is started once and removed at the end (set
  * EVENTFLOW_KEEP_UP=1 to keep it).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { RunReport } from '../../reports/model.js';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { RunsSummary } from '../../reports/runs-model.js';
 import { launchChromium } from '../observability/browser.js';
 import { readCharts } from '../observability/report-charts.js';
-import { pathToFileURL } from 'node:url';
+import { cli, explain, reportOf, REPORTS, ROOT, STACK, useTestStack } from './harness.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const STACK = process.env.EVENTFLOW_SCENARIO_E2E_STACK ?? 'e2e-scenario';
-const REPORTS = mkdtempSync(join(tmpdir(), 'ef-scenario-e2e-'));
-const env = { ...process.env, EVENTFLOW_IMAGES: process.env.EVENTFLOW_IMAGES ?? 'offline', FORCE_COLOR: '0', EVENTFLOW_STACK: STACK };
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-function cli(args: string[], extraEnv: Record<string, string> = {}, timeoutMs = 240_000): Promise<CliResult> {
-  return new Promise((ok) => {
-    const t = Date.now();
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'eventflow.js'), ...args], { cwd: ROOT, env: { ...env, ...extraEnv } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGINT'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      ok({ code, stdout, stderr, ms: Date.now() - t });
-    });
-  });
-}
-
-function reportOf(r: CliResult): { report: RunReport; dir: string } {
-  const m = /reports: (\S+)\/ \(report\.json/.exec(r.stdout);
-  if (!m) throw new Error(`no report path in output:\n${r.stdout}\n${r.stderr}`);
-  return { report: JSON.parse(readFileSync(join(m[1]!, 'report.json'), 'utf8')) as RunReport, dir: m[1]! };
-}
-
-function explain(r: CliResult): string {
-  return `exit ${r.code} after ${r.ms} ms\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
-}
-
-let startedHere = false;
-
-beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) {
-    const b = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
-    if (b.status !== 0) throw new Error('npm run build failed');
-  }
-  const status = await cli(['status', '--stack', STACK], {}, 60_000);
-  // Start (and later remove) the stack only when it does not exist; `up` also repairs an existing one.
-  const exists = !/^no stack/im.test(status.stdout);
-  if (!exists) {
-    const up = await cli(['up', '--stack', STACK], {}, 290_000);
-    if (up.code !== 0) throw new Error(`eventflow up failed:\n${explain(up)}`);
-    startedHere = true;
-  } else if (!/\b(\d+)\/\1 healthy/.test(status.stdout)) {
-    await cli(['up', '--stack', STACK], {}, 290_000);
-  }
-}, 300_000);
-
-afterAll(async () => {
-  if (startedHere && !process.env.EVENTFLOW_KEEP_UP) await cli(['down', '--stack', STACK], {}, 120_000);
-}, 150_000);
+useTestStack();
 
 describe('eventflow scenario (real stack)', () => {
   it('db-outage --purchases 5 passes: 5× ACCEPTED_ASYNC, reads 200, all persisted exactly once; three reports', async () => {

@@ -6,12 +6,12 @@
  * the session early. The session is found by its application_name.
  */
 import { InfrastructureError } from '../../errors.js';
-import type { TableLockMode } from '../types.js';
+import { TABLE_LOCK_MODES, type TableLockMode } from '../types.js';
 import type { FaultContext, FaultOf, GrayFaultImpl } from './context.js';
 import { execCollect, execDetached } from './exec.js';
 
 export const DB_LOCK_APP = 'eventflow-db-lock';
-export const LOCK_MODES: readonly TableLockMode[] = ['ACCESS SHARE', 'ROW SHARE', 'ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'];
+export const LOCK_MODES: readonly TableLockMode[] = TABLE_LOCK_MODES;
 /** Longest lock a scenario may hold (the session ends by itself after it anyway). */
 export const MAX_LOCK_MS = 10 * 60_000;
 const GRANT_TIMEOUT_MS = 10_000;
