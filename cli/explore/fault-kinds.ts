@@ -1,0 +1,95 @@
+/**
+ * What `eventflow explore` can inject: one entry per fault kind, saying how to
+ * draw its parameters and which scenario steps break and heal it. The
+ * generator knows no kind by name; a new kind the scenario format learns
+ * (a gray fault) is one more entry here.
+ */
+import type { FaultStepDef, StepDef } from '../scenario/format.js';
+import type { Rng } from './rng.js';
+
+/** A fault's own parameters, as drawn (for kill: the signal). Plain JSON values. */
+export type FaultParams = Readonly<Record<string, string | number | boolean>>;
+
+/** One fault of a schedule: what, on what, when and for how long. */
+export interface PlannedFault {
+  /** 1-based number in the original schedule (kept when shrinking drops others). */
+  n: number;
+  kind: ExploreFaultKind;
+  /** A service name, or a group whose members are all allowed targets. */
+  target: string;
+  /** Offset from the start of the load, ms. */
+  atMs: number;
+  /** How long it lasts before its heal step; absent for a kind with no window of its own (restart). */
+  forMs?: number;
+  params: FaultParams;
+}
+
+export interface FaultKindSpec {
+  /** False for a kind that is one action (a restart): it has no heal step. */
+  windowed: boolean;
+  /** How long a kind without a window keeps its service busy (no other fault on it meanwhile). */
+  busyMs?: number;
+  /** Its own parameters, drawn from the run's generator (only here: the order of draws is part of the schedule). */
+  draw(rng: Rng): FaultParams;
+  /** The step that breaks; `id` is the generator's. */
+  inject(f: PlannedFault, id: string): StepDef;
+  /** The step that heals, placed `forMs` later; `injectId` is the breaking step's id. */
+  heal?(f: PlannedFault, id: string, injectId: string): StepDef;
+  /** Fault steps for the scenario's rollback (skipped at run time when nothing is left to undo). */
+  rollback(f: PlannedFault): FaultStepDef[];
+}
+
+/** A container fault healed by another container action (kill → start, pause → unpause…). */
+function containerFault(action: FaultStepDef['fault'], healAction: FaultStepDef['fault'], more: Pick<FaultKindSpec, 'draw'> & { fields?(p: FaultParams): Partial<FaultStepDef> } = { draw: () => ({}) }): FaultKindSpec {
+  return {
+    windowed: true,
+    draw: more.draw,
+    inject: (f, id) => ({ id, fault: action, target: f.target, ...more.fields?.(f.params) }),
+    heal: (f, id) => ({ id, fault: healAction, target: f.target }),
+    rollback: (f) => [{ fault: healAction, target: f.target }],
+  };
+}
+
+/** The kinds, in the order `--faults` lists them by default. */
+export const EXPLORE_FAULT_KINDS = ['kill', 'stop', 'pause', 'disconnect', 'restart'] as const;
+export type ExploreFaultKind = (typeof EXPLORE_FAULT_KINDS)[number];
+
+const FAULT_KINDS: Record<ExploreFaultKind, FaultKindSpec> = {
+  // SIGKILL mostly (a crash); sometimes SIGTERM (a clean shutdown in the middle of work).
+  kill: containerFault('kill', 'start', {
+    draw: (rng) => ({ signal: rng.chance(0.25) ? 'SIGTERM' : 'SIGKILL' }),
+    fields: (p) => ({ signal: String(p.signal) }),
+  }),
+  stop: containerFault('stop', 'start'),
+  pause: containerFault('pause', 'unpause'),
+  disconnect: containerFault('disconnect', 'reconnect'),
+  restart: {
+    windowed: false,
+    busyMs: 8_000,
+    draw: () => ({}),
+    inject: (f, id) => ({ id, fault: 'restart', target: f.target }),
+    // A restart that failed half-way leaves the service down: start it.
+    rollback: (f) => [{ fault: 'start', target: f.target }],
+  },
+};
+
+export function isExploreFaultKind(name: string): name is ExploreFaultKind {
+  return (EXPLORE_FAULT_KINDS as readonly string[]).includes(name);
+}
+
+export function faultKind(kind: ExploreFaultKind): FaultKindSpec {
+  return FAULT_KINDS[kind];
+}
+
+/** How long a fault keeps its service(s) from taking another one. */
+export function busyMs(f: PlannedFault): number {
+  return f.forMs ?? faultKind(f.kind).busyMs ?? 0;
+}
+
+/** "kill postgres @3.2s for 4.1s (SIGTERM)", "restart api-1 @5.0s". */
+export function describeFault(f: PlannedFault): string {
+  const params = Object.entries(f.params).filter(([k, v]) => !(k === 'signal' && v === 'SIGKILL'));
+  return `${f.kind} ${f.target} @${sec(f.atMs)}${f.forMs !== undefined ? ` for ${sec(f.forMs)}` : ''}${params.length ? ` (${params.map(([, v]) => v).join(', ')})` : ''}`;
+}
+
+const sec = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
