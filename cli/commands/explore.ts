@@ -69,18 +69,24 @@ Examples:
     )
     .action(async (flags: ExploreFlags) => {
       const out = (line: string) => process.stdout.write(`${line}\n`);
-      const [{ withStack }, { checkExploreOptions }, batch, { consoleLog }, { captureSeries }] = await Promise.all([
+      const [{ withStack }, { checkExploreOptions }, batch, { consoleLog }, { captureSeries }, { defaultTopologyNames }, { MAX_NODES }] = await Promise.all([
         import('./stack-session.js'),
         import('../explore/options.js'),
         import('../explore/batch.js'),
         import('../scenario/console-log.js'),
         import('../scenario/metrics-capture.js'),
+        import('../scenario/topology-names.js'),
+        import('../stack/topology.js'),
       ]);
+      const { testHooks } = await import('../scenario/test-hooks.js');
+      // 1. The options alone, before touching Docker (any name a stack of up to MAX_NODES api nodes could have).
+      const seed = checkExploreOptions(flags, defaultTopologyNames(MAX_NODES)).seed;
       await withStack(
         flags,
         out,
+        // 2. Against the stack it will run on; every schedule drawn and validated before anything starts.
         (topology) => {
-          const checked = checkExploreOptions(flags, topology);
+          const checked = checkExploreOptions({ ...flags, seed }, topology);
           const plan = { seed: checked.seed, runs: flags.runs, explore: checked.explore, shrinkReruns: flags.shrink ? flags.shrinkRuns : 0 };
           return { plan, topology, schedules: batch.drawBatch(plan, topology) };
         },
@@ -99,6 +105,7 @@ Examples:
             signal,
             reportDir: flags.reportDir,
             captureMetrics: flags.metrics ? captureSeries : false,
+            hooks: testHooks(),
             out,
             runListeners: () => (flags.verbose ? [consoleLog(indent)] : []),
           });

@@ -16,7 +16,7 @@ import type { RunReport, Verdict } from '../../reports/model.js';
 import { writeExploreReports } from '../../reports/write-explore.js';
 import { writeRunReports } from '../../reports/write.js';
 import { exitCodeFor } from '../exit-codes.js';
-import { newRunId, runScenario, type CaptureSeries } from '../scenario/engine.js';
+import { newRunId, runScenario, type CaptureSeries, type EngineHooks } from '../scenario/engine.js';
 import type { EngineListener } from '../scenario/events.js';
 import type { TopologyNames } from '../scenario/topology-names.js';
 import type { StackHandle } from '../stack/types.js';
@@ -48,6 +48,7 @@ export interface BatchEnv {
   signal: AbortSignal;
   reportDir: string;
   captureMetrics: CaptureSeries | false;
+  hooks?: EngineHooks;
   out(line: string): void;
   /** The engine's own live log of each run (--verbose), indented. */
   runListeners(): EngineListener[];
@@ -113,6 +114,7 @@ export async function runBatch(plan: BatchPlan, schedules: readonly Schedule[], 
       signal: env.signal,
       listeners: env.runListeners(),
       captureMetrics: env.captureMetrics,
+      hooks: env.hooks,
     });
     await writeRunReports(report, runsDir);
     return { report, runDir, scenarioFile };

@@ -151,7 +151,7 @@ export function scheduleScenario(s: Schedule): ScenarioFile {
     description: describeSchedule(s),
     'steady-state': [
       { name: 'gateway answers /health', probe: 'http', path: '/health', status: 200 },
-      { name: 'every fault target healthy', probe: 'healthy', targets: ['api', ...targets.filter((x) => x !== 'api')] },
+      { name: 'every fault target healthy', probe: 'healthy', targets },
     ],
     steps,
     ...(rollback.length ? { rollback } : {}),
