@@ -18,6 +18,8 @@ export interface ExploreFault {
   forMs?: number;
   /** "kill postgres @3.2s for 4.1s". */
   label: string;
+  /** When it really was in force on that run (fault windows of the run's report, ms from the start of the load): timing is not replayed. */
+  actual?: { fromMs: number; toMs?: number }[];
 }
 
 export interface ExploreRepro {

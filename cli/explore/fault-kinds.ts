@@ -5,6 +5,7 @@
  * (a gray fault) is one more entry here.
  */
 import type { FaultStepDef, StepDef } from '../scenario/format.js';
+import type { ServiceGroup } from '../stack/types.js';
 import type { Rng } from './rng.js';
 
 /** A fault's own parameters, as drawn (for kill: the signal). Plain JSON values. */
@@ -25,6 +26,8 @@ export interface PlannedFault {
 }
 
 export interface FaultKindSpec {
+  /** The service groups it can act on (e.g. a database lock: db); absent = any service. */
+  appliesTo?: readonly ServiceGroup[];
   /** False for a kind that is one action (a restart): it has no heal step. */
   windowed: boolean;
   /** How long a kind without a window keeps its service busy (no other fault on it meanwhile). */
@@ -79,6 +82,15 @@ export function isExploreFaultKind(name: string): name is ExploreFaultKind {
 
 export function faultKind(kind: ExploreFaultKind): FaultKindSpec {
   return FAULT_KINDS[kind];
+}
+
+/** The id of the step that injects a fault ("f2-kill-postgres"); its heal step is "h2-postgres". */
+export function injectStepId(f: Pick<PlannedFault, 'n' | 'kind' | 'target'>): string {
+  return `f${f.n}-${f.kind}-${f.target}`;
+}
+
+export function healStepId(f: Pick<PlannedFault, 'n' | 'target'>): string {
+  return `h${f.n}-${f.target}`;
 }
 
 /** How long a fault keeps its service(s) from taking another one. */

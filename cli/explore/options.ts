@@ -8,9 +8,9 @@ import { UsageError } from '../errors.js';
 import { parseDuration, DURATION_RE } from '../scenario/format.js';
 import { isGroup, type TopologyNames } from '../scenario/topology-names.js';
 import type { ServiceGroup } from '../stack/types.js';
-import { EXPLORE_FAULT_KINDS, isExploreFaultKind, type ExploreFaultKind } from './fault-kinds.js';
+import { EXPLORE_FAULT_KINDS, faultKind, isExploreFaultKind, type ExploreFaultKind } from './fault-kinds.js';
 import { MAX_SEED } from './rng.js';
-import { MIN_DURATION_MS, type ExploreOptions } from './schedule.js';
+import { candidateTargets, MIN_DURATION_MS, type ExploreOptions } from './schedule.js';
 
 /** What faults hit unless --targets says otherwise: the data path (not the gateway, analytics or monitoring). */
 export const DEFAULT_TARGET_GROUPS: readonly ServiceGroup[] = ['db', 'cache', 'broker', 'api', 'worker'];
@@ -32,16 +32,18 @@ export interface CheckedExploreOptions {
 
 export function checkExploreOptions(raw: RawExploreOptions, topology: TopologyNames): CheckedExploreOptions {
   if (raw.seed !== undefined && (raw.seed < 0 || raw.seed > MAX_SEED)) throw new UsageError(`--seed must be from 0 to ${MAX_SEED}`);
-  return {
-    seed: raw.seed ?? randomInt(0, MAX_SEED),
-    explore: {
-      durationMs: checkDuration(raw.duration),
-      kinds: parseKinds(raw.faults),
-      ...resolveTargets(raw.targets, topology),
-      maxFaults: raw.maxFaults,
-      rate: raw.rate,
-    },
+  const explore: ExploreOptions = {
+    durationMs: checkDuration(raw.duration),
+    kinds: parseKinds(raw.faults),
+    ...resolveTargets(raw.targets, topology),
+    maxFaults: raw.maxFaults,
+    rate: raw.rate,
   };
+  for (const kind of explore.kinds) {
+    const spec = faultKind(kind);
+    if (!candidateTargets(spec, explore).services.length) throw new UsageError(`--faults ${kind} acts on ${spec.appliesTo?.join(', ')} only, and --targets names none of those`);
+  }
+  return { seed: raw.seed ?? randomInt(0, MAX_SEED), explore };
 }
 
 function checkDuration(text: string): number {
@@ -64,7 +66,7 @@ export function parseKinds(text: string | undefined): ExploreFaultKind[] {
 }
 
 /** Services and groups → the services faults may hit, and the groups a fault may hit whole (all members allowed, two or more). */
-export function resolveTargets(text: string | undefined, topo: TopologyNames): Pick<ExploreOptions, 'targets' | 'groups'> {
+export function resolveTargets(text: string | undefined, topo: TopologyNames): Pick<ExploreOptions, 'targets' | 'groups' | 'groupOf'> {
   const names = text === undefined ? [...DEFAULT_TARGET_GROUPS] : list(text);
   const targets: string[] = [];
   for (const name of names) {
@@ -75,5 +77,6 @@ export function resolveTargets(text: string | undefined, topo: TopologyNames): P
   const unique = topo.services.filter((s) => targets.includes(s));
   if (!unique.length) throw new UsageError('--targets: no service to fault');
   const groups = Object.fromEntries(Object.entries(topo.groups).filter(([, members]) => members.length > 1 && members.every((m) => unique.includes(m))));
-  return { targets: unique, groups };
+  const groupOf = Object.fromEntries(Object.entries(topo.groups).flatMap(([group, members]) => members.filter((m) => unique.includes(m)).map((m) => [m, group])));
+  return { targets: unique, groups, groupOf };
 }

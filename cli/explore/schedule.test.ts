@@ -6,7 +6,7 @@ import { busyMs, EXPLORE_FAULT_KINDS, type ExploreFaultKind } from './fault-kind
 import { resolveTargets } from './options.js';
 import { scheduleYaml, validateSchedule } from './repro.js';
 import { runSeed } from './rng.js';
-import { drawSchedule, faultWindow, scheduleScenario, withoutFault, type ExploreOptions, type Schedule } from './schedule.js';
+import { candidateTargets, drawSchedule, faultWindow, scheduleScenario, withoutFault, type ExploreOptions, type Schedule } from './schedule.js';
 
 const topology = defaultTopologyNames(3);
 const base: ExploreOptions = { durationMs: 20_000, kinds: EXPLORE_FAULT_KINDS, ...resolveTargets(undefined, topology), maxFaults: 3, rate: 10 };
@@ -120,6 +120,14 @@ describe('drawSchedule', () => {
         }
     }
     expect(overlapping).toBeGreaterThan(0);
+  });
+
+  it('a kind bound to some groups (a database lock, a dependency latency) is drawn on their services only', () => {
+    expect(candidateTargets({}, base)).toEqual({ services: [...base.targets], groups: ['api'] });
+    expect(candidateTargets({ appliesTo: ['db'] }, base)).toEqual({ services: ['postgres'], groups: [] });
+    expect(candidateTargets({ appliesTo: ['db', 'cache', 'broker'] }, base).services).toEqual(['postgres', 'redis', 'rabbitmq']);
+    expect(candidateTargets({ appliesTo: ['api'] }, base)).toEqual({ services: ['api-1', 'api-2', 'api-3'], groups: ['api'] });
+    expect(candidateTargets({ appliesTo: ['db'] }, { ...base, ...resolveTargets('api', topology) }).services).toEqual([]);
   });
 
   it('refuses a duration with no room for a fault, and empty kinds or targets', () => {

@@ -7,7 +7,7 @@
  * repro.yaml is that scenario again.
  */
 import type { FaultStepDef, LoadStepDef, ScenarioFile, StepDef } from '../scenario/format.js';
-import { busyMs, describeFault, faultKind, type ExploreFaultKind, type PlannedFault } from './fault-kinds.js';
+import { busyMs, describeFault, faultKind, healStepId, injectStepId, type ExploreFaultKind, type FaultKindSpec, type PlannedFault } from './fault-kinds.js';
 import { backgroundLoad, loadIds } from './load.js';
 import { createRng, type Rng } from './rng.js';
 
@@ -22,6 +22,8 @@ export interface ExploreOptions {
   targets: readonly string[];
   /** Groups every member of which is a target: a fault may hit the whole group at once. */
   groups: Readonly<Record<string, readonly string[]>>;
+  /** The group of each target (for kinds that act on some groups only). */
+  groupOf: Readonly<Record<string, string>>;
   /** Each run draws 1..maxFaults faults. */
   maxFaults: number;
   /** Requests per second of the background load. */
@@ -86,15 +88,22 @@ function placeFault(rng: Rng, o: ExploreOptions, placed: readonly PlannedFault[]
   const spec = faultKind(kind);
   const params = spec.draw(rng);
   const { fromMs, toMs, maxForMs } = faultWindow(o.durationMs);
-  const groups = Object.keys(o.groups);
+  const { services, groups } = candidateTargets(spec, o);
+  if (!services.length) return undefined;
   for (let i = 0; i < PLACEMENT_TRIES; i++) {
-    const target = groups.length && rng.chance(GROUP_CHANCE) ? rng.pick(groups) : rng.pick(o.targets);
+    const target = groups.length && rng.chance(GROUP_CHANCE) ? rng.pick(groups) : rng.pick(services);
     const forMs = spec.windowed ? rng.int(ticks(MIN_FAULT_MS), ticks(maxForMs)) * TICK_MS : undefined;
     const atMs = rng.int(ticks(fromMs), ticks(toMs - (forMs ?? 0))) * TICK_MS;
     const f: PlannedFault = { n, kind, target, atMs, ...(forMs !== undefined ? { forMs } : {}), params };
     if (placed.every((p) => !clashes(p, f, o))) return f;
   }
   return undefined;
+}
+
+/** The targets a kind can act on: services of its groups, and whole groups that are its groups. */
+export function candidateTargets(spec: Pick<FaultKindSpec, 'appliesTo'>, o: Pick<ExploreOptions, 'targets' | 'groups' | 'groupOf'>): { services: string[]; groups: string[] } {
+  const fits = (group: string | undefined) => !spec.appliesTo || (group !== undefined && (spec.appliesTo as readonly string[]).includes(group));
+  return { services: o.targets.filter((s) => fits(o.groupOf[s])), groups: Object.keys(o.groups).filter(fits) };
 }
 
 function clashes(a: PlannedFault, b: PlannedFault, o: ExploreOptions): boolean {
@@ -117,9 +126,9 @@ export function scheduleScenario(s: Schedule): ScenarioFile {
   const timeline: { atMs: number; heal: boolean; n: number; step: StepDef }[] = [];
   for (const f of s.faults) {
     const spec = faultKind(f.kind);
-    const injectId = `f${f.n}-${f.kind}-${f.target}`;
+    const injectId = injectStepId(f);
     timeline.push({ atMs: f.atMs, heal: false, n: f.n, step: spec.inject(f, injectId) });
-    if (spec.heal && f.forMs !== undefined) timeline.push({ atMs: f.atMs + f.forMs, heal: true, n: f.n, step: spec.heal(f, `h${f.n}-${f.target}`, injectId) });
+    if (spec.heal && f.forMs !== undefined) timeline.push({ atMs: f.atMs + f.forMs, heal: true, n: f.n, step: spec.heal(f, healStepId(f), injectId) });
   }
   // In time order; at the same instant, heals first (a service is free before the next fault takes it).
   timeline.sort((a, b) => a.atMs - b.atMs || Number(b.heal) - Number(a.heal) || a.n - b.n);

@@ -8,10 +8,24 @@ import type { ExploreFault, ExploreRun } from '../../reports/explore-model.js';
 import type { RunReport, Verdict } from '../../reports/model.js';
 import { SUMMARY_INVARIANTS } from '../../reports/writers/explore.js';
 import { seconds, table } from '../ui/table.js';
-import { describeFault, type PlannedFault } from './fault-kinds.js';
+import { describeFault, injectStepId, type PlannedFault } from './fault-kinds.js';
 
 export function faultRecords(faults: readonly PlannedFault[]): ExploreFault[] {
   return faults.map((f) => ({ n: f.n, kind: f.kind, target: f.target, atMs: f.atMs, ...(f.forMs !== undefined ? { forMs: f.forMs } : {}), label: describeFault(f) }));
+}
+
+/** The planned faults with the windows the run's report measured for each (its step's services, its action), from the start of the load. */
+export function faultsAsRun(faults: readonly PlannedFault[], report: RunReport): ExploreFault[] {
+  const t0 = report.steps.find((s) => s.kind === 'load')?.startMs ?? report.startMs;
+  const rel = (ms: number) => Math.round(ms - t0);
+  return faults.map((planned) => {
+    const f = faultRecords([planned])[0]!;
+    const services = report.steps.find((s) => s.id === injectStepId(planned))?.services ?? [];
+    const actual = report.faultWindows
+      .filter((w) => w.action === f.kind && services.includes(w.service))
+      .map((w) => ({ fromMs: rel(w.startMs), ...(w.endMs !== undefined ? { toMs: rel(w.endMs) } : {}) }));
+    return { ...f, actual };
+  });
 }
 
 /** Findings per invariant, as the run's `invariant.<name>` checks counted them (whatever invariants the checker has). */
@@ -29,7 +43,7 @@ export function runRecord(index: number, seed: number, faults: readonly PlannedF
   return {
     index,
     seed,
-    faults: faultRecords(faults),
+    faults: faultsAsRun(faults, report),
     verdict: report.verdict,
     exitCode: report.exitCode,
     durationMs: report.durationMs,

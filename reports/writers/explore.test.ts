@@ -5,7 +5,7 @@ import { renderExploreHtml, renderExploreJson } from './explore.js';
 const run = (over: Partial<ExploreRun>): ExploreRun => ({
   index: 1,
   seed: 1,
-  faults: [{ n: 1, kind: 'kill', target: 'postgres', atMs: 3_000, forMs: 4_000, label: 'kill postgres @3.0s for 4.0s' }],
+  faults: [{ n: 1, kind: 'kill', target: 'postgres', atMs: 3_000, forMs: 4_000, label: 'kill postgres @3.0s for 4.0s', actual: [{ fromMs: 3_500, toMs: 9_000 }] }],
   verdict: 'pass',
   exitCode: 0,
   durationMs: 41_000,
@@ -69,7 +69,8 @@ describe('explore writers', () => {
     expect(html).toContain('lost = 0 &lt;script&gt;');
     expect(html).not.toContain('<script>');
     expect(html).toContain('Timing is not replayed.');
-    // the fault strip: a 4 s fault at 3 s of a 20 s load spans 3/20..7/20 of 240 px
-    expect(html).toContain('<rect x="36.0" y="1" width="48.0" height="6"');
+    // the fault strip: planned, a 4 s fault at 3 s of a 20 s load spans 3/20..7/20 of 240 px; as run, 3.5 s → 9 s under it
+    expect(html).toContain('<rect x="36.0" y="1" width="48.0" height="5" rx="1" fill="#d93f3f"><title>planned: kill postgres @3.0s for 4.0s</title>');
+    expect(html).toContain('<rect x="42.0" y="6" width="66.0" height="2" rx="1" fill="#1d2330"><title>as run: kill postgres 3.5 s → 9.0 s</title>');
   });
 });

@@ -18,18 +18,26 @@ const fmtS = (ms: number | undefined) => (ms === undefined ? '—' : `${(ms / 10
 const fmtMs = (ms: number | undefined) => (ms === undefined ? '—' : `${Math.round(ms)} ms`);
 const KIND_COLORS: Record<string, string> = { kill: '#d93f3f', stop: '#e0752d', pause: '#8c5cd6', disconnect: '#3b6fd4', restart: '#2e9d57' };
 
-/** The faults of a run on a strip as long as its load. */
+/**
+ * The faults of a run on a strip as long as its load: one lane each, the
+ * planned window in the kind's colour and, under it, the window the run
+ * measured (dark) — they differ: timing is not replayed.
+ */
 function faultStrip(faults: readonly ExploreFault[], durationMs: number): string {
   const W = 240;
-  const rows = Math.max(1, faults.length);
+  const LANE = 9;
+  const H = Math.max(1, faults.length) * LANE + 1;
   const x = (ms: number) => Math.max(0, Math.min(W, (ms / durationMs) * W));
-  const bars = faults
+  const bar = (from: number, to: number | undefined, y: number, h: number, fill: string, title: string) =>
+    `<rect x="${x(from).toFixed(1)}" y="${y}" width="${Math.max(3, x(to ?? from) - x(from)).toFixed(1)}" height="${h}" rx="1" fill="${fill}"><title>${esc(title)}</title></rect>`;
+  const lanes = faults
     .map((f, i) => {
-      const w = f.forMs === undefined ? 3 : Math.max(3, x(f.atMs + f.forMs) - x(f.atMs));
-      return `<rect x="${x(f.atMs).toFixed(1)}" y="${i * 8 + 1}" width="${w.toFixed(1)}" height="6" rx="1" fill="${KIND_COLORS[f.kind] ?? '#777'}"><title>${esc(f.label)}</title></rect>`;
+      const planned = bar(f.atMs, f.forMs === undefined ? undefined : f.atMs + f.forMs, i * LANE + 1, 5, KIND_COLORS[f.kind] ?? '#777', `planned: ${f.label}`);
+      const actual = (f.actual ?? []).map((w) => bar(w.fromMs, w.toMs ?? durationMs, i * LANE + 6, 2, '#1d2330', `as run: ${f.kind} ${f.target} ${fmtS(w.fromMs)} → ${w.toMs === undefined ? 'rollback' : fmtS(w.toMs)}`));
+      return planned + actual.join('');
     })
     .join('');
-  return `<svg class="strip" viewBox="0 0 ${W} ${rows * 8 + 2}" width="${W}" height="${rows * 8 + 2}" role="img" aria-label="fault windows"><rect width="${W}" height="${rows * 8 + 2}" fill="#f0f2f6"/>${bars}</svg>`;
+  return `<svg class="strip" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="fault windows, planned and as run"><rect width="${W}" height="${H}" fill="#f0f2f6"/>${lanes}</svg>`;
 }
 
 function link(href: string | undefined, text: string): string {
@@ -68,7 +76,7 @@ export function renderExploreHtml(report: ExploreReport): string {
 </div></header>
 <main>
 <p class="note">${esc(report.note)}</p>
-<table><thead><tr><th>run</th><th>seed</th><th>verdict</th><th>faults (strip = the run's load, ${fmtS(o.durationMs)})</th>${SUMMARY_INVARIANTS.map((k) => `<th>${k}</th>`).join('')}<th>unknown</th><th>p99 during faults</th><th>time</th><th>files</th></tr></thead>
+<table><thead><tr><th>run</th><th>seed</th><th>verdict</th><th>faults (strip: the run's ${fmtS(o.durationMs)} of load; planned in colour, as run in black)</th>${SUMMARY_INVARIANTS.map((k) => `<th>${k}</th>`).join('')}<th>unknown</th><th>p99 during faults</th><th>time</th><th>files</th></tr></thead>
 <tbody>
 ${report.runs.map((r) => runRow(r, o.durationMs)).join('\n')}
 </tbody></table>
