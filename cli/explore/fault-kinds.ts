@@ -32,8 +32,11 @@ export interface FaultKindSpec {
   windowed: boolean;
   /** How long a kind without a window keeps its service busy (no other fault on it meanwhile). */
   busyMs?: number;
-  /** Its own parameters, drawn from the run's generator (only here: the order of draws is part of the schedule). */
-  draw(rng: Rng): FaultParams;
+  /**
+   * Its own parameters, drawn from the run's generator once its target is chosen (a partition draws its
+   * peers among the other targets). Only from `rng`: the order of draws is part of the schedule.
+   */
+  draw(rng: Rng, on: { target: string; targets: readonly string[] }): FaultParams;
   /** The step that breaks; `id` is the generator's. */
   inject(f: PlannedFault, id: string): StepDef;
   /** The step that heals, placed `forMs` later; `injectId` is the breaking step's id. */

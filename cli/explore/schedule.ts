@@ -86,7 +86,6 @@ export function drawSchedule(seed: number, o: ExploreOptions, batch?: Schedule['
 function placeFault(rng: Rng, o: ExploreOptions, placed: readonly PlannedFault[], n: number): PlannedFault | undefined {
   const kind = rng.pick(o.kinds);
   const spec = faultKind(kind);
-  const params = spec.draw(rng);
   const { fromMs, toMs, maxForMs } = faultWindow(o.durationMs);
   const { services, groups } = candidateTargets(spec, o);
   if (!services.length) return undefined;
@@ -94,6 +93,7 @@ function placeFault(rng: Rng, o: ExploreOptions, placed: readonly PlannedFault[]
     const target = groups.length && rng.chance(GROUP_CHANCE) ? rng.pick(groups) : rng.pick(services);
     const forMs = spec.windowed ? rng.int(ticks(MIN_FAULT_MS), ticks(maxForMs)) * TICK_MS : undefined;
     const atMs = rng.int(ticks(fromMs), ticks(toMs - (forMs ?? 0))) * TICK_MS;
+    const params = spec.draw(rng, { target, targets: o.targets });
     const f: PlannedFault = { n, kind, target, atMs, ...(forMs !== undefined ? { forMs } : {}), params };
     if (placed.every((p) => !clashes(p, f, o))) return f;
   }
