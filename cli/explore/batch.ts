@@ -16,7 +16,7 @@ import type { RunReport, Verdict } from '../../reports/model.js';
 import { writeExploreReports } from '../../reports/write-explore.js';
 import { writeRunReports } from '../../reports/write.js';
 import { exitCodeFor } from '../exit-codes.js';
-import { newRunId, runScenario, type CaptureSeries, type EngineHooks } from '../scenario/engine.js';
+import { newRunId, runScenario, type EngineHooks, type RunOptions } from '../scenario/engine.js';
 import type { EngineListener } from '../scenario/events.js';
 import type { TopologyNames } from '../scenario/topology-names.js';
 import type { StackHandle } from '../stack/types.js';
@@ -47,7 +47,7 @@ export interface BatchEnv {
   topology: TopologyNames;
   signal: AbortSignal;
   reportDir: string;
-  captureMetrics: CaptureSeries | false;
+  captureMetrics: RunOptions['captureMetrics'];
   hooks?: EngineHooks;
   out(line: string): void;
   /** The engine's own live log of each run (--verbose), indented. */
