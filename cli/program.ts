@@ -5,6 +5,7 @@ import { registerStackCommands } from './commands/stack.js';
 import { registerScenarioCommands } from './commands/scenario.js';
 import { registerDlqCommand } from './commands/dlq.js';
 import { registerImagesCommand } from './commands/images.js';
+import { registerExploreCommand } from './commands/explore.js';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerStackCommands(program);
   registerScenarioCommands(program);
+  registerExploreCommand(program);
   registerDlqCommand(program);
   registerImagesCommand(program);
   program.addHelpText(

@@ -6,8 +6,7 @@ import { spawn } from 'node:child_process';
 import { EventflowError, InfrastructureError, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { builtinScenarioFiles, resolveScenarioRef } from '../scenario/catalog.js';
-import type { EngineHooks } from '../scenario/engine.js';
-import { isAcknowledged } from '../scenario/history.js';
+import { testHooks } from '../scenario/test-hooks.js';
 import { defaultTopologyNames, topologyNamesOf, type TopologyNames } from '../scenario/topology-names.js';
 import type { ValidationResult } from '../scenario/validate.js';
 import { MAX_NODES } from '../stack/topology.js';
@@ -47,19 +46,6 @@ async function validateOrThrow(file: string, overrides: Record<string, string>, 
     );
   }
   return result;
-}
-
-/** Test-only sabotage (used by the end-to-end tests to prove the checker can fail). */
-function testHooks(): EngineHooks | undefined {
-  if (process.env.EVENTFLOW_TEST_SABOTAGE !== 'delete-acked-order') return undefined;
-  return {
-    async beforeCheck({ state, prefix, history, log }) {
-      const acked = history.filter(isAcknowledged);
-      const victim = acked[0]?.key;
-      const deleted = victim ? await state.deleteOneOrder(prefix, victim) : undefined;
-      log(chalk.magenta(`[test sabotage] deleted the acknowledged order ${deleted ?? '(none found)'} behind the system's back`));
-    },
-  };
 }
 
 /** `--runs N`: the batch with its progress, then the summary; the batch's exit code. */

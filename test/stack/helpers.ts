@@ -15,8 +15,11 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Run `node bin/eventflow.js …` in a separate process (bounded by timeoutMs). */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): Promise<CliResult> {
+/**
+ * Run `node bin/eventflow.js …` in a separate process (bounded by timeoutMs). With `graceMs`, a command
+ * still running at the timeout gets SIGINT first (it rolls its faults back) and SIGKILL only `graceMs` later.
+ */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000, graceMs = 0): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: packageRoot(),
@@ -27,13 +30,23 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const fail = () => reject(new Error(`eventflow ${args.join(' ')} did not finish in ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    let kill: NodeJS.Timeout | undefined;
+    let timedOut = false;
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`eventflow ${args.join(' ')} did not finish in ${timeoutMs} ms\n${stdout}\n${stderr}`));
+      timedOut = true;
+      if (!graceMs) {
+        child.kill('SIGKILL');
+        return fail();
+      }
+      child.kill('SIGINT');
+      kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
     }, timeoutMs);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      clearTimeout(kill);
+      if (timedOut) fail();
+      else resolve({ code, stdout, stderr });
     });
   });
 }

@@ -3,7 +3,7 @@
  * in-process, without starting anything:
  * - every command stops after commander parsed and checked its arguments and
  *   options (unknown command or flag, a missing argument, a bad choice or value);
- * - `scenario` goes further, through its own action, which validates the
+ * - `scenario` and `explore` go further, through their own actions, which validate the
  *   scenario and its parameters before it touches Docker; Docker is made
  *   unreachable (DOCKER_HOST on a closed loopback port), so an invocation that
  *   validates ends in an infrastructure error, never in a started stack.
@@ -20,7 +20,7 @@ import { buildProgram } from '../../cli/program.js';
 class ParsedOnly extends Error {}
 
 /** Commands whose action validates its input before it reaches Docker. */
-const VALIDATING_ACTIONS = new Set(['scenario']);
+const VALIDATING_ACTIONS = new Set(['scenario', 'explore']);
 
 export async function usageErrorOf(argv: string[]): Promise<string | undefined> {
   const program = buildProgram();

@@ -1,0 +1,96 @@
+/**
+ * The stack a run-type command works on: the running one, or an ephemeral one
+ * started for it (removed afterwards unless --keep-up); Ctrl-C aborts the work
+ * (which rolls back), a second Ctrl-C exits at once. Everything is checked
+ * against the stack's topology before anything starts.
+ */
+import chalk from 'chalk';
+import { EventflowError, InfrastructureError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { defaultTopologyNames, topologyNamesOf, type TopologyNames } from '../scenario/topology-names.js';
+import type { ProgressEvent, StackHandle } from '../stack/types.js';
+
+export interface StackChoice {
+  stack?: string;
+  images?: 'official' | 'offline';
+  nodes?: number;
+  keepUp?: boolean;
+}
+
+export interface StackSession {
+  stack: StackHandle;
+  ephemeral: boolean;
+  /** Aborted by the first Ctrl-C / SIGTERM. */
+  signal: AbortSignal;
+}
+
+/**
+ * `prepare` sees the topology of the stack the work will run on (the running
+ * one, or the default one of `nodes` api nodes) and may throw a UsageError:
+ * nothing has started then. `run` returns the exit code; the process exits
+ * with it once the ephemeral stack is gone and the output flushed.
+ */
+export async function withStack<T>(
+  choice: StackChoice,
+  out: (line: string) => void,
+  prepare: (topology: TopologyNames) => T | Promise<T>,
+  run: (session: StackSession, prepared: T) => Promise<number>,
+): Promise<void> {
+  const stackMod = await import('../stack/stack.js');
+  let stack: StackHandle | undefined;
+  try {
+    stack = await stackMod.openStack(choice.stack);
+  } catch (e) {
+    throw e instanceof EventflowError ? e : new InfrastructureError(`cannot reach the Docker engine: ${(e as Error).message}`);
+  }
+  const ephemeral = !stack;
+  const prepared = await prepare(stack ? topologyNamesOf(stack) : defaultTopologyNames(choice.nodes ?? 3));
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    if (++interrupts > 1) {
+      process.stderr.write('interrupted twice: exiting without rollback\n');
+      process.exit(ExitCode.Interrupted);
+    }
+    process.stderr.write(chalk.yellow('\ninterrupted: stopping load and rolling back (Ctrl-C again to exit at once)…\n'));
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let exitCode: number | undefined;
+  try {
+    if (!stack) stack = await startEphemeral(stackMod, choice, out);
+    exitCode = await run({ stack, ephemeral, signal: controller.signal }, prepared);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (ephemeral && stack && !choice.keepUp) {
+      out(chalk.dim('removing the ephemeral stack…'));
+      await stackMod.stopStack(stack.id).catch((e: Error) => process.stderr.write(`warning: could not remove the ephemeral stack: ${e.message}\n`));
+    }
+  }
+  // Idle keep-alive sockets (Docker API, broker) would hold the process for seconds: flush, then exit.
+  await new Promise<void>((done) => process.stdout.write('', () => done()));
+  await new Promise<void>((done) => process.stderr.write('', () => done()));
+  process.exit(exitCode);
+}
+
+async function startEphemeral(stackMod: typeof import('../stack/stack.js'), choice: StackChoice, out: (line: string) => void): Promise<StackHandle> {
+  out(chalk.dim(`no stack "${choice.stack ?? process.env.EVENTFLOW_STACK ?? 'default'}" is running: starting an ephemeral one${choice.keepUp ? ' (kept afterwards: --keep-up)' : ' (removed afterwards)'}…`));
+  const started = Date.now();
+  try {
+    const stack = await stackMod.startStack({
+      stackId: choice.stack,
+      nodes: choice.nodes,
+      imageSet: choice.images,
+      onProgress: (e: ProgressEvent) => {
+        if (e.phase === 'healthy' || e.phase === 'failed' || e.phase === 'info' || e.phase === 'skipped') out(chalk.dim(`  [stack +${(e.elapsedMs / 1000).toFixed(1)}s] ${e.service}: ${e.phase}${e.detail ? ` — ${e.detail}` : ''}`));
+      },
+    });
+    out(chalk.dim(`stack up in ${((Date.now() - started) / 1000).toFixed(1)}s`));
+    return stack;
+  } catch (e) {
+    throw e instanceof EventflowError ? e : new InfrastructureError(`the stack did not start: ${(e as Error).message}`);
+  }
+}
