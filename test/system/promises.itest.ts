@@ -74,19 +74,23 @@ describe('suspect 1: a keyless POST retried by the gateway', () => {
     const rid = randomUUID().replace(/-/g, '');
     const a = await post(api1, body(email), { 'x-request-id': rid });
     const b = await post(api2, body(email), { 'x-request-id': rid });
-    expect(a.statusCode, a.body).toBe(201);
-    expect(b.statusCode, b.body).toBe(201);
+    // 201, or 202 when a loaded host makes the sync path time out: either way one order, one id
+    expect([201, 202], a.body).toContain(a.statusCode);
+    expect([201, 202], b.body).toContain(b.statusCode);
     expect(b.json<Answer>().orderId).toBe(a.json<Answer>().orderId);
-    const rows = await sql<{ id: string }>(infra, 'SELECT id FROM orders WHERE buyer_email = $1', [email]);
-    expect(rows.map((r) => r.id)).toEqual([a.json<Answer>().orderId]);
+    const persisted = () => sql<{ id: string }>(infra, 'SELECT id FROM orders WHERE buyer_email = $1', [email]);
+    await until('the order persisted', async () => (await persisted()).length > 0);
+    expect((await persisted()).map((r) => r.id)).toEqual([a.json<Answer>().orderId]);
   });
 
   it('without Idempotency-Key or X-Request-Id, two requests are two orders (a key is generated per request)', async () => {
     const email = `keyless-${randomUUID()}@example.com`;
     const a = await post(api1, body(email));
     const b = await post(api2, body(email));
-    expect([a.statusCode, b.statusCode]).toEqual([201, 201]);
+    expect([201, 202]).toContain(a.statusCode);
+    expect([201, 202]).toContain(b.statusCode);
     expect(a.json<Answer>().orderId).not.toBe(b.json<Answer>().orderId);
+    await until('both orders persisted', async () => (await sql(infra, 'SELECT id FROM orders WHERE buyer_email = $1', [email])).length >= 2);
     expect(await sql(infra, 'SELECT id FROM orders WHERE buyer_email = $1', [email])).toHaveLength(2);
   });
 });
