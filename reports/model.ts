@@ -122,6 +122,8 @@ export interface CheckerResult {
   lost: { count: number; keys: string[]; orderIdMismatch: string[] };
   duplicated: { count: number; keys: string[]; orderIds: string[] };
   oversold: { count: number; events: { id: number; capacity: number; remaining: number; confirmedQuantity: number }[] };
+  /** Events whose stock taken (capacity − remaining) is not the tickets of their CONFIRMED orders */
+  conservation: { count: number; events: { id: number; capacity: number; remaining: number; confirmedQuantity: number }[] };
   unexpected: { count: number; keys: string[] };
   /** Definite failures (4xx, 503, refused) that were persisted anyway. */
   failedButPersisted: { count: number; keys: string[] };

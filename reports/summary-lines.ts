@@ -10,5 +10,5 @@ export function orderSplitText(c: CheckerResult, sep = ' · '): string {
 
 /** The checker's line: what was attempted and acknowledged, how it ended, and the invariants' counts. */
 export function checkerLine(c: CheckerResult): string {
-  return `${c.attempted} attempted, ${c.acknowledged} acknowledged — ${orderSplitText(c, ', ')} — lost ${c.lost.count}, duplicated ${c.duplicated.count}, oversold ${c.oversold.count}, unexpected ${c.unexpected.count}; unknown ${c.unknown.count} (${c.unknown.recovered} recovered)`;
+  return `${c.attempted} attempted, ${c.acknowledged} acknowledged — ${orderSplitText(c, ', ')} — lost ${c.lost.count}, duplicated ${c.duplicated.count}, oversold ${c.oversold.count}, conservation ${c.conservation.count}, unexpected ${c.unexpected.count}; unknown ${c.unknown.count} (${c.unknown.recovered} recovered)`;
 }

@@ -3,7 +3,7 @@ import { usageErrorOf } from '../../test/support/cli-parse-only.js';
 
 describe('eventflow explore: options checked before anything starts (exit 2)', () => {
   it('rejects an unknown fault kind or target, a bad duration, seed or count', async () => {
-    expect(await usageErrorOf(['explore', '--faults', 'kill,loss'])).toMatch(/unknown kind "loss".*explore knows: kill/);
+    expect(await usageErrorOf(['explore', '--faults', 'kill,frobnicate'])).toMatch(/unknown kind "frobnicate".*explore knows: kill/);
     expect(await usageErrorOf(['explore', '--targets', 'postgres,mysql'])).toMatch(/unknown service or group "mysql"/);
     expect(await usageErrorOf(['explore', '--duration', '2s'])).toMatch(/from 5s to 10m/);
     expect(await usageErrorOf(['explore', '--seed', '-3'])).toMatch(/seed/);

@@ -57,6 +57,18 @@ describe('checker on synthetic histories', () => {
     expect(checkHistory(h.slice(0, 5), { orders: rows.slice(0, 5), events: [{ id: 4, capacity: 5, remaining: 0, confirmedQuantity: 5 }] }, PREFIX).oversold.count).toBe(0);
   });
 
+  it('finds broken conservation the schema allows: one lost decrement under the capacity (no oversell to see)', () => {
+    // Event 1 (capacity 100) has 3 CONFIRMED tickets but only 2 left stock: remaining 98, not 97. Nothing else notices.
+    const h = [1, 2, 3].map((n) => purchase(n, { eventId: 1 }));
+    const rows = h.map((o) => rowFor(o));
+    const broken = checkHistory(h, { orders: rows, events: [{ id: 1, capacity: 100, remaining: 98, confirmedQuantity: 3 }] }, PREFIX);
+    expect(broken.conservation).toEqual({ count: 1, events: [{ id: 1, capacity: 100, remaining: 98, confirmedQuantity: 3 }] });
+    expect([broken.lost.count, broken.duplicated.count, broken.oversold.count]).toEqual([0, 0, 0]);
+    // the same decrement applied twice breaks it the other way
+    expect(checkHistory(h, { orders: rows, events: [{ id: 1, capacity: 100, remaining: 96, confirmedQuantity: 3 }] }, PREFIX).conservation.count).toBe(1);
+    expect(checkHistory(h, { orders: rows, events: [{ id: 1, capacity: 100, remaining: 97, confirmedQuantity: 3 }] }, PREFIX).conservation.count).toBe(0);
+  });
+
   it('reports unknown outcomes as recovered or not — never as lost', () => {
     const h = [purchase(1, { outcome: 'unknown', httpStatus: undefined, orderId: undefined }), purchase(2, { outcome: 'unknown', httpStatus: 504, orderId: undefined })];
     const r = checkHistory(h, { orders: [rowFor({ ...h[0]!, orderId: 'x-1' })], events: EVENTS }, PREFIX);

@@ -63,6 +63,7 @@ const FIELD = {
   lost: 'lost',
   duplicated: 'duplicated',
   oversold: 'oversold',
+  conservation: 'conservation',
   unexpected: 'unexpected',
   'failed-but-persisted': 'failedButPersisted',
 } as const satisfies Record<Invariant, keyof CheckerResult>;
@@ -139,6 +140,16 @@ export const INVARIANT_RULES: { [I in Invariant]: InvariantRule<I> } = {
       return { count: oversold.length, events: oversold.map((e) => ({ ...e })) };
     },
     evidence: (f) => f.events.map((e) => `event ${e.id}: remaining ${e.remaining}, confirmed ${e.confirmedQuantity}/${e.capacity}`),
+  },
+  conservation: {
+    text: 'every ticket taken from stock belongs to a CONFIRMED order (capacity − remaining = confirmed tickets)',
+    // Over all orders of the event, not only this run's: stock is shared, and the schema cannot tie the
+    // counter to the rows (a lost or doubled decrement, a confirmed order without one, breaks it).
+    find({ events }) {
+      const broken = events.filter((e) => e.capacity - e.remaining !== e.confirmedQuantity);
+      return { count: broken.length, events: broken.map((e) => ({ ...e })) };
+    },
+    evidence: (f) => f.events.map((e) => `event ${e.id}: ${e.capacity - e.remaining} taken from stock, ${e.confirmedQuantity} tickets confirmed`),
   },
   unexpected: {
     text: 'no persisted order that nobody attempted',

@@ -129,7 +129,13 @@ export function createSystemState(readEndpoints: () => Promise<StackEndpoints>, 
         const row = r.rows[0];
         if (row) {
           await c.query('DELETE FROM notifications WHERE order_id = $1::uuid', [row.id]);
-          await c.query('DELETE FROM orders WHERE id = $1::uuid', [row.id]);
+          // the order vanishes and its tickets go back on sale: only `lost` can see it, not conservation
+          // (which would otherwise stay broken for every later run on this stack)
+          await c.query(
+            `WITH gone AS (DELETE FROM orders WHERE id = $1::uuid RETURNING event_id, quantity, status)
+             UPDATE events e SET remaining = e.remaining + gone.quantity FROM gone WHERE e.id = gone.event_id AND gone.status = 'CONFIRMED'`,
+            [row.id],
+          );
         }
         await c.query('COMMIT');
         return row?.k;

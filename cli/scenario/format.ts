@@ -26,7 +26,7 @@ export const STEP_KINDS = ['fault', 'load', 'wait', 'await-load', 'sleep', 'heal
 export type StepKind = (typeof STEP_KINDS)[number];
 
 export const WAIT_CONDITIONS = ['service-healthy', 'backlog-drained', 'orders-persisted', 'gateway-healthy'] as const;
-export const INVARIANTS = ['lost', 'duplicated', 'oversold', 'unexpected', 'failed-but-persisted'] as const;
+export const INVARIANTS = ['lost', 'duplicated', 'oversold', 'conservation', 'unexpected', 'failed-but-persisted'] as const;
 export type Invariant = (typeof INVARIANTS)[number];
 export const PHASES = ['before', 'during', 'after', 'all'] as const;
 export type Phase = (typeof PHASES)[number];

@@ -58,6 +58,7 @@ export function renderHtml(report: RunReport): string {
   ${card('lost', String(c?.lost.count ?? '—'), 'must be 0', c ? c.lost.count > 0 : false)}
   ${card('duplicated', String(c?.duplicated.count ?? '—'), 'must be 0', c ? c.duplicated.count > 0 : false)}
   ${card('oversold', String(c?.oversold.count ?? '—'), 'must be 0', c ? c.oversold.count > 0 : false)}
+  ${card('conservation', String(c?.conservation.count ?? '—'), 'must be 0', c ? c.conservation.count > 0 : false)}
   ${card('unexpected', String(c?.unexpected.count ?? '—'), 'must be 0', c ? c.unexpected.count > 0 : false)}
   ${card('unknown outcomes', String(c?.unknown.count ?? report.history.summary.byOutcome.unknown), c ? `${c.unknown.recovered} recovered · ${c.unknown.notRecovered} not` : '')}
 </section>
