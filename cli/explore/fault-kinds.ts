@@ -80,6 +80,9 @@ function grayFields(p: FaultParams): Partial<FaultStepDef> {
   return out as Partial<FaultStepDef>;
 }
 
+/** EventFlow's own processes (they shut down cleanly on SIGTERM): the api nodes, their group, the notifier, analytics. */
+const OWN_SERVICE = /^(api(-\d+)?|notifier|analytics|worker)$/;
+
 /** The dependencies the fault proxy stands in front of (latency, timeout and reset act there). */
 const PROXIED: readonly ServiceGroup[] = ['db', 'cache', 'broker'];
 
@@ -94,9 +97,11 @@ export type ExploreFaultKind = (typeof EXPLORE_FAULT_KINDS)[number];
 export const DEFAULT_EXPLORE_FAULT_KINDS: readonly ExploreFaultKind[] = ['kill', 'stop', 'pause', 'disconnect', 'restart', 'loss', 'throttle', 'latency'];
 
 const FAULT_KINDS: Record<ExploreFaultKind, FaultKindSpec> = {
-  // SIGKILL mostly (a crash); sometimes SIGTERM (a clean shutdown in the middle of work).
+  // SIGKILL mostly (a crash); sometimes SIGTERM (a clean shutdown in the middle of work) — for EventFlow's own
+  // services only: PostgreSQL takes SIGTERM as a *smart* shutdown that waits for every client to leave, so with
+  // the services' pools connected it stays "shutting down" and `start` finds it still running (found by a soak).
   kill: containerFault('kill', 'start', {
-    draw: (rng) => ({ signal: rng.chance(0.25) ? 'SIGTERM' : 'SIGKILL' }),
+    draw: (rng, on) => ({ signal: OWN_SERVICE.test(on.target) && rng.chance(0.25) ? 'SIGTERM' : 'SIGKILL' }),
     fields: (p) => ({ signal: String(p.signal) }),
   }),
   stop: containerFault('stop', 'start'),

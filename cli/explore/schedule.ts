@@ -12,7 +12,7 @@ import { backgroundLoad, loadIds } from './load.js';
 import { createRng, type Rng } from './rng.js';
 
 /** Bump when the same seed and options would draw a different schedule. */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 
 export interface ExploreOptions {
   /** How long the load runs; every fault starts and heals within it. */

@@ -57,7 +57,7 @@ describe('eventflow up: the full stack (offline images)', () => {
     }
     expect(events.some((e) => e.service === 'grafana' && e.phase === 'skipped')).toBe(true);
     const services = await stack.services();
-    expect(services.map((s) => s.name)).toEqual(['postgres', 'redis', 'rabbitmq', 'api-1', 'api-2', 'api-3', 'notifier', 'analytics', 'nginx', 'prometheus']);
+    expect(services.map((s) => s.name)).toEqual(['postgres', 'redis', 'rabbitmq', 'proxy', 'api-1', 'api-2', 'api-3', 'notifier', 'analytics', 'nginx', 'prometheus']);
     for (const s of services) expect(s, s.name).toMatchObject({ state: 'running', healthy: true, connected: true });
     expect(stack.servicesInGroup('api')).toEqual(['api-1', 'api-2', 'api-3']);
   });
@@ -134,7 +134,7 @@ describe('eventflow up: the full stack (offline images)', () => {
     expect(again.alreadyUp).toBe(true);
     expect(Date.now() - t0).toBeLessThan(10_000);
     const { docker } = await connectDocker();
-    expect(await listStackContainers(docker, stackId)).toHaveLength(10);
+    expect(await listStackContainers(docker, stackId)).toHaveLength(11);
 
     const human = await runCli(['up', '--stack', stackId, '--images', 'offline'], env);
     expect(human.code).toBe(0);
