@@ -151,7 +151,7 @@ describe('the schedule as a scenario file (scenario.yaml / repro.yaml)', () => {
 
   it('says what it replays and what it does not, and how to run it', () => {
     const source = scheduleYaml(s);
-    expect(source).toMatch(/^# Drawn by eventflow explore \(generator 1\), seed 1: run 1 of 5/);
+    expect(source).toMatch(/^# Drawn by eventflow explore \(generator 2\), seed 1: run 1 of 5/);
     expect(source).toContain('not the timing');
     expect(source).toContain('eventflow scenario');
     expect(scheduleScenario(s).description).toContain('not the timing');
