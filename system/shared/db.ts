@@ -154,7 +154,8 @@ export class Database {
         return;
       }
       unanswered += 1;
-      if (unanswered >= HANG_TRIP_FAILURES && !this.breaker.opened) {
+      // from closed only: a half-open breaker whose trial got no answer opens again by itself
+      if (unanswered >= HANG_TRIP_FAILURES && this.breaker.closed) {
         this.opts.log.warn({ dependency: 'postgres', unanswered, err: errorMessage(err) }, 'postgres does not answer: opening the breaker');
         this.breaker.open();
       }
