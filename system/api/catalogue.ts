@@ -38,13 +38,15 @@ export class Catalogue {
     private readonly log: Logger,
   ) {}
 
-  private async cached(key: string): Promise<Event[] | undefined | 'error'> {
-    try {
-      const value = await this.cache.getJson<Event[]>(key);
-      return value;
-    } catch (err) {
-      this.log.debug({ err: errorMessage(err) }, 'cache read failed');
-      return 'error';
+  /** One read of a cached copy; `attempts` > 1 retries a failed read while Redis is connected (never a disconnected one). */
+  private async cached(key: string, attempts = 1): Promise<Event[] | undefined | 'error'> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.cache.getJson<Event[]>(key);
+      } catch (err) {
+        this.log.debug({ err: errorMessage(err), key, attempt }, 'cache read failed');
+        if (attempt >= attempts || !this.cache.ready) return 'error';
+      }
     }
   }
 
@@ -88,10 +90,13 @@ export class Catalogue {
   /**
    * The last known copy once PostgreSQL failed (served as stale), else 503. Asked even when the fresh read just
    * failed: one timed-out Redis command (a lost packet, a stalled host) is not a Redis outage, and a Redis that is
-   * really gone costs nothing more (no offline queue: commands fail at once while disconnected).
+   * really gone costs nothing more (no offline queue: commands fail at once while disconnected). At most two
+   * reads of 300 ms each: a paused Redis stays bounded.
    */
   private async lastKnown(dbError: unknown): Promise<Event[]> {
-    const last = await this.cached(LAST_KEY);
+    // the last line before a 503, so a timed-out read is tried once more: on a loaded host a command's timer can
+    // fire before its answer, already in the socket, is read (timers run before I/O after a stall)
+    const last = await this.cached(LAST_KEY, 2);
     if (Array.isArray(last)) return last;
     const cache = last === 'error' ? 'cache unreachable' : 'no cached copy yet';
     throw unavailable(`catalogue unavailable: database (${errorMessage(dbError)}) and ${cache}`);
