@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExploreReport } from '../../reports/explore-model.js';
 import type { RunReport } from '../../reports/model.js';
-import { EXPLORE_FAULT_KINDS } from '../../cli/explore/fault-kinds.js';
+import { DEFAULT_EXPLORE_FAULT_KINDS } from '../../cli/explore/fault-kinds.js';
 import { resolveTargets } from '../../cli/explore/options.js';
 import { scheduleYaml } from '../../cli/explore/repro.js';
 import { runSeed } from '../../cli/explore/rng.js';
@@ -74,7 +74,7 @@ describe('eventflow explore (real stack)', () => {
 
     // Same seed, same schedules: what ran is what seed 1 draws here, in another process.
     const topology = defaultTopologyNames(3);
-    const options = { durationMs: 20_000, kinds: EXPLORE_FAULT_KINDS, ...resolveTargets(undefined, topology), maxFaults: 3, rate: 10 };
+    const options = { durationMs: 20_000, kinds: DEFAULT_EXPLORE_FAULT_KINDS, ...resolveTargets(undefined, topology), maxFaults: 3, rate: 10 };
     for (const [i, run] of report.runs.entries()) {
       const drawn = drawSchedule(runSeed(1, i), options, { seed: 1, run: i + 1, runs: 5 });
       expect(run.seed).toBe(runSeed(1, i));

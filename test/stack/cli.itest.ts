@@ -71,7 +71,7 @@ describe('eventflow stack commands: bad input', () => {
   it('logs of an unknown service names the valid ones, exit 2', async () => {
     const r = await runCli(['logs', 'mysql', '--stack', 'itest-nothing'], env);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/unknown service "mysql"; valid services: postgres, redis, rabbitmq, api-1, api-2, api-3, notifier, analytics, nginx, prometheus/);
+    expect(r.stderr).toMatch(/unknown service "mysql"; valid services: postgres, redis, rabbitmq, proxy, api-1, api-2, api-3, notifier, analytics, nginx, prometheus/);
   });
 
   it('status when nothing is up says so, exit 0', async () => {
