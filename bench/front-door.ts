@@ -106,7 +106,7 @@ async function apiRssMiB(s: StackAccess, nodes: string[]): Promise<{ max: number
   let max = 0;
   for (const n of nodes) {
     const text = await (await fetch(`http://${await s.ip(n)}:3000/metrics`, { signal: AbortSignal.timeout(5000) })).text();
-    const m = /^process_resident_memory_bytes\s+([0-9.e+]+)/m.exec(text);
+    const m = /^\w*process_resident_memory_bytes(?:\{[^}]*\})?\s+([0-9.e+]+)/m.exec(text);
     const mib = m ? Number(m[1]) / 2 ** 20 : NaN;
     per.push(`${n} ${mib.toFixed(0)}`);
     if (mib > max) max = mib;
