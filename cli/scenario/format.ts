@@ -25,7 +25,7 @@ export const HEALING: ReadonlySet<FaultAction> = new Set(['start', 'unpause', 'r
 export const STEP_KINDS = ['fault', 'load', 'wait', 'await-load', 'sleep', 'heal'] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
-export const WAIT_CONDITIONS = ['service-healthy', 'backlog-drained', 'orders-persisted', 'gateway-healthy'] as const;
+export const WAIT_CONDITIONS = ['service-healthy', 'backlog-drained', 'orders-persisted', 'gateway-healthy', 'cluster-ok'] as const;
 export const INVARIANTS = ['lost', 'duplicated', 'oversold', 'conservation', 'unexpected', 'failed-but-persisted'] as const;
 export type Invariant = (typeof INVARIANTS)[number];
 export const PHASES = ['before', 'during', 'after', 'all'] as const;

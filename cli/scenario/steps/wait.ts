@@ -41,6 +41,18 @@ const CONDITIONS: Record<(typeof WAIT_CONDITIONS)[number], { bucket: WallBucket;
       return { ok, detail: ok ? 'gateway /health 200' : 'gateway not healthy' };
     },
   },
+  'cluster-ok': {
+    bucket: 'recoveryMs',
+    async until(ctx, _w, timeout) {
+      let detail = 'gateway /health not answered';
+      const ok = await ctx.waitUntil(async () => {
+        const health = await clusterHealth(ctx.gateway(), ctx.traffic.agent);
+        detail = health.detail;
+        return health.ok;
+      }, timeout);
+      return { ok, detail };
+    },
+  },
   'backlog-drained': {
     bucket: 'drainMs',
     async until(ctx, _w, timeout, startMs) {
@@ -70,6 +82,34 @@ const CONDITIONS: Record<(typeof WAIT_CONDITIONS)[number], { bucket: WallBucket;
     },
   },
 };
+
+interface ClusterHealthBody {
+  status?: string;
+  nodes?: Array<{ node?: string; up?: boolean; status?: string; breaker?: string; dependencies?: Record<string, { up?: boolean }> }>;
+}
+
+/** `GET /health` through the gateway: ok when every api node is up, its dependencies up and its breaker closed. */
+export async function clusterHealth(gateway: string, dispatcher: RunContext['traffic']['agent']): Promise<{ ok: boolean; detail: string }> {
+  try {
+    const res = await request(new URL('/health', gateway), { dispatcher, headersTimeout: 2_000, bodyTimeout: 2_000 });
+    if (res.statusCode !== 200) {
+      await res.body.dump();
+      return { ok: false, detail: `gateway /health answered ${res.statusCode}` };
+    }
+    const body = (await res.body.json()) as ClusterHealthBody;
+    if (body.status === 'ok') return { ok: true, detail: `${body.nodes?.length ?? 0} api nodes ok (dependencies up, breakers closed)` };
+    const degraded = (body.nodes ?? [])
+      .filter((n) => n.up !== true || n.status !== 'ok')
+      .map((n) => {
+        if (n.up !== true) return `${n.node ?? '?'} down`;
+        const deps = Object.entries(n.dependencies ?? {}).filter(([, d]) => d.up !== true).map(([name]) => name);
+        return `${n.node ?? '?'} breaker ${n.breaker ?? '?'}${deps.length ? `, ${deps.join('+')} down` : ''}`;
+      });
+    return { ok: false, detail: `degraded: ${degraded.join('; ') || body.status}` };
+  } catch (err) {
+    return { ok: false, detail: `gateway /health: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
 
 export const waitStep: StepKindModule<WaitStepDef> = {
   recordKind: () => 'wait',
