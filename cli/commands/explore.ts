@@ -90,7 +90,7 @@ Examples:
           const plan = { seed: checked.seed, runs: flags.runs, explore: checked.explore, shrinkReruns: flags.shrink ? flags.shrinkRuns : 0 };
           return { plan, topology, schedules: batch.drawBatch(plan, topology) };
         },
-        async ({ stack, ephemeral, signal }, { plan, topology, schedules }) => {
+        async ({ stack, ephemeral, signal, recoverySignal }, { plan, topology, schedules }) => {
           const e = plan.explore;
           out(
             chalk.bold(`explore --seed ${plan.seed}`) +
@@ -103,6 +103,7 @@ Examples:
             ephemeral,
             topology,
             signal,
+            recoverySignal,
             reportDir: flags.reportDir,
             captureMetrics: flags.metrics ? serviceMetricsCapture() : false,
             hooks: testHooks(),

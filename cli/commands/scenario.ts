@@ -3,14 +3,12 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import chalk from 'chalk';
 import { join, relative, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
-import { EventflowError, InfrastructureError, UsageError } from '../errors.js';
-import { ExitCode } from '../exit-codes.js';
+import { UsageError } from '../errors.js';
 import { builtinScenarioFiles, resolveScenarioRef } from '../scenario/catalog.js';
 import { testHooks } from '../scenario/test-hooks.js';
-import { defaultTopologyNames, topologyNamesOf, type TopologyNames } from '../scenario/topology-names.js';
+import { defaultTopologyNames, type TopologyNames } from '../scenario/topology-names.js';
 import type { ValidationResult } from '../scenario/validate.js';
 import { MAX_NODES } from '../stack/topology.js';
-import type { ProgressEvent, StackHandle } from '../stack/types.js';
 import { DEFAULT_RUNS_DIR, batchDir, writeRunReports, writeRunsIndex, writeRunsSummary } from '../../reports/write.js';
 import type { RunReport } from '../../reports/model.js';
 import { serveReports } from '../../reports/serve.js';
@@ -108,106 +106,49 @@ Examples:
 
       // 1. The file alone, before touching Docker: any service name a stack of up to 9 nodes could have.
       await validateOrThrow(file, overrides, defaultTopologyNames(MAX_NODES));
-
-      // 2. The stack: the running one, or an ephemeral one.
-      const stackMod = await import('../stack/stack.js');
-      let stack: StackHandle | undefined;
-      try {
-        stack = await stackMod.openStack(opts.stack);
-      } catch (e) {
-        throw e instanceof EventflowError ? e : new InfrastructureError(`cannot reach the Docker engine: ${(e as Error).message}`);
-      }
-      const ephemeral = !stack;
-      const validated = await validateOrThrow(file, overrides, stack ? topologyNamesOf(stack) : defaultTopologyNames(opts.nodes ?? 3));
       const out = (line: string) => process.stdout.write(`${line}\n`);
-      const controller = new AbortController();
-      // Ctrl-C: stop and roll back · again: heal, but stop waiting for health · a third time: exit at once
-      const recovery = new AbortController();
-      let exitNow: number | undefined;
-      let interrupts = 0;
-      const onSigint = () => {
-        interrupts++;
-        if (interrupts > 2) {
-          process.stderr.write('interrupted three times: exiting without finishing the rollback\n');
-          process.exit(ExitCode.Interrupted);
-        }
-        if (interrupts === 2) {
-          process.stderr.write(chalk.yellow('interrupted again: not waiting for healed services to be healthy (Ctrl-C again to exit at once)…\n'));
-          recovery.abort();
-          return;
-        }
-        process.stderr.write(chalk.yellow('\ninterrupted: stopping load and rolling back, then waiting until healed services are healthy (Ctrl-C again to skip the wait)…\n'));
-        controller.abort();
-      };
-      process.on('SIGINT', onSigint);
-      process.on('SIGTERM', onSigint);
-      try {
-        if (!stack) {
-          out(chalk.dim(`no stack "${opts.stack ?? process.env.EVENTFLOW_STACK ?? 'default'}" is running: starting an ephemeral one${opts.keepUp ? ' (kept afterwards: --keep-up)' : ' (removed afterwards)'}…`));
-          const started = Date.now();
-          try {
-            stack = await stackMod.startStack({
-              stackId: opts.stack,
-              nodes: opts.nodes,
-              imageSet: opts.images,
-              onProgress: (e: ProgressEvent) => {
-                if (e.phase === 'healthy' || e.phase === 'failed' || e.phase === 'info' || e.phase === 'skipped') out(chalk.dim(`  [stack +${(e.elapsedMs / 1000).toFixed(1)}s] ${e.service}: ${e.phase}${e.detail ? ` — ${e.detail}` : ''}`));
-              },
+
+      // 2. The stack (the running one, or an ephemeral one) and the file against its topology; then the run(s).
+      const { withStack } = await import('./stack-session.js');
+      await withStack(
+        opts,
+        out,
+        (topology) => validateOrThrow(file, overrides, topology),
+        async ({ stack, ephemeral, signal, recoverySignal }, validated) => {
+          out(chalk.bold(`scenario ${validated.scenario.name}`) + chalk.dim(` (${relative(process.cwd(), file) || file}) — ${Object.entries(validated.params).map(([k, v]) => `${k}=${v}`).join(' ')}`));
+          const [{ runScenario }, { BATCH_RUN_EVENTS, consoleLog }, { serviceMetricsCapture }] = await Promise.all([
+            import('../scenario/engine.js'),
+            import('../scenario/console-log.js'),
+            import('../scenario/metrics-capture.js'),
+          ]);
+          const runOnce = async (log: (line: string) => void, only?: typeof BATCH_RUN_EVENTS) => {
+            const report = await runScenario({
+              scenario: validated.scenario,
+              params: validated.params,
+              file,
+              source: validated.source,
+              stack,
+              ephemeral,
+              signal,
+              recoverySignal,
+              listeners: [consoleLog(log, only)],
+              hooks: testHooks(),
+              captureMetrics: opts.metrics ? serviceMetricsCapture() : false,
             });
-          } catch (e) {
-            throw e instanceof EventflowError ? e : new InfrastructureError(`the stack did not start: ${(e as Error).message}`);
+            const written = await writeRunReports(report, opts.reportDir);
+            for (const w of report.warnings) log(chalk.yellow(`warning: ${w}`));
+            return { report, written };
+          };
+          if (opts.runs === 1) {
+            const { report, written } = await runOnce(out);
+            out(`reports: ${written.dir}/ (report.json, junit.xml, index.html) · all runs: ${written.index}`);
+            return report.exitCode;
           }
-          out(chalk.dim(`stack up in ${((Date.now() - started) / 1000).toFixed(1)}s`));
-        }
-        out(chalk.bold(`scenario ${validated.scenario.name}`) + chalk.dim(` (${relative(process.cwd(), file) || file}) — ${Object.entries(validated.params).map(([k, v]) => `${k}=${v}`).join(' ')}`));
-        const [{ runScenario }, { BATCH_RUN_EVENTS, consoleLog }, { serviceMetricsCapture }] = await Promise.all([
-          import('../scenario/engine.js'),
-          import('../scenario/console-log.js'),
-          import('../scenario/metrics-capture.js'),
-        ]);
-        const runOnce = async (log: (line: string) => void, only?: typeof BATCH_RUN_EVENTS) => {
-          const report = await runScenario({
-            scenario: validated.scenario,
-            params: validated.params,
-            file,
-            source: validated.source,
-            stack: stack!,
-            ephemeral,
-            signal: controller.signal,
-            recoverySignal: recovery.signal,
-            listeners: [consoleLog(log, only)],
-            hooks: testHooks(),
-            captureMetrics: opts.metrics ? serviceMetricsCapture() : false,
-          });
-          const written = await writeRunReports(report, opts.reportDir);
-          for (const w of report.warnings) log(chalk.yellow(`warning: ${w}`));
-          return { report, written };
-        };
-        if (opts.runs === 1) {
-          const { report, written } = await runOnce(out);
-          out(`reports: ${written.dir}/ (report.json, junit.xml, index.html) · all runs: ${written.index}`);
-          exitNow = report.exitCode;
-        } else {
-          exitNow = await runRepeatedly(validated.scenario.name, opts.runs, opts.reportDir, controller.signal, (index, log) =>
+          return runRepeatedly(validated.scenario.name, opts.runs, opts.reportDir, signal, (index, log) =>
             runOnce((line) => log(`[run ${index}/${opts.runs}] ${line}`), BATCH_RUN_EVENTS).then(({ report, written }) => ({ report, dir: written.dir })),
           );
-        }
-        process.exitCode = exitNow;
-      } finally {
-        process.off('SIGINT', onSigint);
-        process.off('SIGTERM', onSigint);
-        if (ephemeral && stack && !opts.keepUp) {
-          out(chalk.dim('removing the ephemeral stack…'));
-          await stackMod.stopStack(stack.id).catch((e: Error) => process.stderr.write(`warning: could not remove the ephemeral stack: ${e.message}\n`));
-        }
-      }
-      // Everything is cleaned up and written; idle keep-alive sockets (Docker API,
-      // broker) would otherwise hold the process for seconds. Flush, then exit.
-      if (exitNow !== undefined) {
-        await new Promise<void>((done) => process.stdout.write('', () => done()));
-        await new Promise<void>((done) => process.stderr.write('', () => done()));
-        process.exit(exitNow);
-      }
+        },
+      );
     });
 
   const scenarios = program.command('scenarios').description('list and validate scenario files');

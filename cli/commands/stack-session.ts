@@ -1,7 +1,8 @@
 /**
  * The stack a run-type command works on: the running one, or an ephemeral one
- * started for it (removed afterwards unless --keep-up); Ctrl-C aborts the work
- * (which rolls back), a second Ctrl-C exits at once. Everything is checked
+ * started for it (removed afterwards unless --keep-up). Ctrl-C (or SIGTERM)
+ * stops the work, which rolls back and waits until healed services are healthy;
+ * a second one stops that wait; a third exits at once. Everything is checked
  * against the stack's topology before anything starts.
  */
 import chalk from 'chalk';
@@ -20,8 +21,10 @@ export interface StackChoice {
 export interface StackSession {
   stack: StackHandle;
   ephemeral: boolean;
-  /** Aborted by the first Ctrl-C / SIGTERM. */
+  /** Aborted by the first Ctrl-C / SIGTERM: stop and roll back. */
   signal: AbortSignal;
+  /** Aborted by the second: heal, but do not wait for healed services to be healthy. */
+  recoverySignal: AbortSignal;
 }
 
 /**
@@ -46,25 +49,13 @@ export async function withStack<T>(
   const ephemeral = !stack;
   const prepared = await prepare(stack ? topologyNamesOf(stack) : defaultTopologyNames(choice.nodes ?? 3));
 
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSignal = () => {
-    if (++interrupts > 1) {
-      process.stderr.write('interrupted twice: exiting without rollback\n');
-      process.exit(ExitCode.Interrupted);
-    }
-    process.stderr.write(chalk.yellow('\ninterrupted: stopping load and rolling back (Ctrl-C again to exit at once)…\n'));
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const { signal, recoverySignal, dispose } = interruptSignals();
   let exitCode: number | undefined;
   try {
     if (!stack) stack = await startEphemeral(stackMod, choice, out);
-    exitCode = await run({ stack, ephemeral, signal: controller.signal }, prepared);
+    exitCode = await run({ stack, ephemeral, signal, recoverySignal }, prepared);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    dispose();
     if (ephemeral && stack && !choice.keepUp) {
       out(chalk.dim('removing the ephemeral stack…'));
       await stackMod.stopStack(stack.id).catch((e: Error) => process.stderr.write(`warning: could not remove the ephemeral stack: ${e.message}\n`));
@@ -74,6 +65,37 @@ export async function withStack<T>(
   await new Promise<void>((done) => process.stdout.write('', () => done()));
   await new Promise<void>((done) => process.stderr.write('', () => done()));
   process.exit(exitCode);
+}
+
+/** Ctrl-C / SIGTERM: stop and roll back · again: heal, but stop waiting for health · a third time: exit at once. */
+function interruptSignals(): { signal: AbortSignal; recoverySignal: AbortSignal; dispose: () => void } {
+  const stop = new AbortController();
+  const recovery = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    if (interrupts > 2) {
+      process.stderr.write('interrupted three times: exiting without finishing the rollback\n');
+      process.exit(ExitCode.Interrupted);
+    }
+    if (interrupts === 2) {
+      process.stderr.write(chalk.yellow('interrupted again: not waiting for healed services to be healthy (Ctrl-C again to exit at once)…\n'));
+      recovery.abort();
+      return;
+    }
+    process.stderr.write(chalk.yellow('\ninterrupted: stopping load and rolling back, then waiting until healed services are healthy (Ctrl-C again to skip the wait)…\n'));
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: stop.signal,
+    recoverySignal: recovery.signal,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
 }
 
 async function startEphemeral(stackMod: typeof import('../stack/stack.js'), choice: StackChoice, out: (line: string) => void): Promise<StackHandle> {

@@ -46,6 +46,8 @@ export interface BatchEnv {
   ephemeral: boolean;
   topology: TopologyNames;
   signal: AbortSignal;
+  /** Aborted by a second interrupt: heal, but do not wait for healed services to be healthy. */
+  recoverySignal?: AbortSignal;
   reportDir: string;
   captureMetrics: RunOptions['captureMetrics'];
   hooks?: EngineHooks;
@@ -112,6 +114,7 @@ export async function runBatch(plan: BatchPlan, schedules: readonly Schedule[], 
       ephemeral: env.ephemeral,
       runId,
       signal: env.signal,
+      recoverySignal: env.recoverySignal,
       listeners: env.runListeners(),
       captureMetrics: env.captureMetrics,
       hooks: env.hooks,
