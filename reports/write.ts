@@ -6,7 +6,7 @@ import { renderHtml } from './writers/html.js';
 import { renderJson } from './writers/json.js';
 import { renderJunit } from './writers/junit.js';
 import type { RunsSummary } from './runs-model.js';
-import { BATCHES_DIR, listBatches, listRuns, renderRunsIndex } from './writers/runs-index.js';
+import { BATCHES_DIR, listBatches, listExploreBatches, listRuns, renderRunsIndex } from './writers/runs-index.js';
 import { renderRunsSummary } from './writers/runs-summary.js';
 
 export const DEFAULT_RUNS_DIR = join('reports', 'runs');
@@ -33,7 +33,7 @@ export async function writeRunReports(report: RunReport, runsDir = DEFAULT_RUNS_
 export async function writeRunsIndex(runsDir = DEFAULT_RUNS_DIR): Promise<string> {
   const index = join(runsDir, 'index.html');
   await mkdir(runsDir, { recursive: true });
-  await writeFile(index, renderRunsIndex(await listRuns(runsDir), await listBatches(runsDir)));
+  await writeFile(index, renderRunsIndex(await listRuns(runsDir), await listBatches(runsDir), await listExploreBatches(runsDir)));
   return index;
 }
 

@@ -98,7 +98,7 @@ Examples:
           );
           out(chalk.dim('same seed, same schedules; timing is not replayed'));
           const indent = (line: string) => out(chalk.dim(`    ${line}`));
-          const { report, dir } = await batch.runBatch(plan, schedules, {
+          const { report, dir, index } = await batch.runBatch(plan, schedules, {
             stack,
             ephemeral,
             topology,
@@ -111,7 +111,7 @@ Examples:
             runListeners: () => (flags.verbose ? [consoleLog(indent)] : []),
           });
           const passed = report.runs.filter((r) => r.verdict === 'pass').length;
-          out(`\n${report.verdict === 'pass' ? chalk.green('✔ PASS') : chalk.red(`✘ ${report.verdict.toUpperCase()}`)} ${passed}/${report.runs.length} run(s) passed (seed ${plan.seed}) · summary: ${dir}/index.html (explore.json)`);
+          out(`\n${report.verdict === 'pass' ? chalk.green('✔ PASS') : chalk.red(`✘ ${report.verdict.toUpperCase()}`)} ${passed}/${report.runs.length} run(s) passed (seed ${plan.seed}) · summary: ${dir}/index.html (explore.json) · all runs: ${index}`);
           return report.exitCode;
         },
       );

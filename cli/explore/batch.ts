@@ -14,7 +14,7 @@ import type { ExploreReport, ExploreRun } from '../../reports/explore-model.js';
 import { EXPLORE_SCHEMA_VERSION } from '../../reports/explore-model.js';
 import type { RunReport, Verdict } from '../../reports/model.js';
 import { writeExploreReports } from '../../reports/write-explore.js';
-import { writeRunReports } from '../../reports/write.js';
+import { writeRunReports, writeRunsIndex } from '../../reports/write.js';
 import { exitCodeFor } from '../exit-codes.js';
 import { newRunId, runScenario, type EngineHooks, type RunOptions } from '../scenario/engine.js';
 import type { EngineListener } from '../scenario/events.js';
@@ -65,7 +65,7 @@ export function drawBatch(plan: BatchPlan, topology: TopologyNames): Schedule[] 
   });
 }
 
-export async function runBatch(plan: BatchPlan, schedules: readonly Schedule[], env: BatchEnv): Promise<{ report: ExploreReport; dir: string }> {
+export async function runBatch(plan: BatchPlan, schedules: readonly Schedule[], env: BatchEnv): Promise<{ report: ExploreReport; dir: string; index: string }> {
   const batchId = newRunId(`explore-seed-${plan.seed}`);
   const dir = join(env.reportDir, batchId);
   const runsDir = join(dir, 'runs');
@@ -157,8 +157,9 @@ export async function runBatch(plan: BatchPlan, schedules: readonly Schedule[], 
 
   const report = assemble();
   await writeExploreReports(report, dir);
+  const index = await writeRunsIndex(env.reportDir);
   if (results.length) env.out(`\n${summaryTable(results)}`);
-  return { report, dir };
+  return { report, dir, index };
 }
 
 /** "fault 3 (kill api-2), fault 1 (pause redis)": what the candidate leaves out of the drawn schedule. */

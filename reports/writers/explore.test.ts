@@ -1,5 +1,11 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ExploreReport, ExploreRun } from '../explore-model.js';
+import { writeExploreReports } from '../write-explore.js';
+import { writeRunReports, writeRunsIndex } from '../write.js';
+import { syntheticReport } from '../../test/scenario/synthetic.js';
 import { renderExploreHtml, renderExploreJson } from './explore.js';
 
 const run = (over: Partial<ExploreRun>): ExploreRun => ({
@@ -72,5 +78,31 @@ describe('explore writers', () => {
     // the fault strip: planned, a 4 s fault at 3 s of a 20 s load spans 3/20..7/20 of 240 px; as run, 3.5 s → 9 s under it
     expect(html).toContain('<rect x="36.0" y="1" width="48.0" height="5" rx="1" fill="#d93f3f"><title>planned: kill postgres @3.0s for 4.0s</title>');
     expect(html).toContain('<rect x="42.0" y="6" width="66.0" height="2" rx="1" fill="#1d2330"><title>as run: kill postgres 3.5 s → 9.0 s</title>');
+  });
+});
+
+describe('the runs index lists explore batches', () => {
+  it('an explore batch beside a scenario run: its own row (seed, passed, faults, link), and the run stays a run', async () => {
+    const runsDir = mkdtempSync(join(tmpdir(), 'ef-index-explore-'));
+    await writeExploreReports(report, join(runsDir, 'explore-seed1-abc'));
+    const run = syntheticReport(0);
+    await writeRunReports(run, runsDir);
+    const html = readFileSync(await writeRunsIndex(runsDir), 'utf8');
+    const section = /<section id="explore">(.*?)<\/section>/s.exec(html)?.[1];
+    expect(section).toBeDefined();
+    const rows = [...section!.matchAll(/<tr class="(\w+)">(.*?)<\/tr>/gs)];
+    expect(rows).toHaveLength(1);
+    expect(rows[0]![1]).toBe('fail');
+    expect(rows[0]![2]).toContain('<a href="explore-seed1-abc/index.html">explore-seed1-abc</a>');
+    expect(rows[0]![2]).toContain('<td class="v">1/2</td>');
+    expect(rows[0]![2]).toContain('kill, pause on postgres, api-1');
+    expect(html).toContain('<p class="meta">1 run(s)</p>');
+    expect(html).toContain(`${run.runId}/index.html`);
+  });
+
+  it('no explore batch: no explore section', async () => {
+    const runsDir = mkdtempSync(join(tmpdir(), 'ef-index-explore-'));
+    await writeRunReports(syntheticReport(0), runsDir);
+    expect(readFileSync(await writeRunsIndex(runsDir), 'utf8')).not.toContain('id="explore"');
   });
 });

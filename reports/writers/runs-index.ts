@@ -1,9 +1,10 @@
 /**
  * reports/runs/index.html: the history of each scenario (pass/fail over time,
- * duration trend), the --runs batches, and every run, newest first.
+ * duration trend), the --runs batches, the explore batches, and every run, newest first.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ExploreReport } from '../explore-model.js';
 import type { RunReport } from '../model.js';
 import type { RunsSummary } from '../runs-model.js';
 import { esc, fmtMs } from './format.js';
@@ -64,6 +65,42 @@ export async function listBatches(runsDir: string): Promise<RunsSummary[]> {
   return out.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
 }
 
+/** One explore batch, as the index lists it (its directory is <runs dir>/<batch id>/, beside the runs). */
+export interface ExploreListing {
+  batchId: string;
+  seed: number;
+  verdict: string;
+  passed: number;
+  runs: number;
+  faults: string[];
+  targets: string[];
+  startedAt: string;
+  durationMs: number;
+}
+
+/** The `eventflow explore` batches written into the runs directory, newest first. */
+export async function listExploreBatches(runsDir: string): Promise<ExploreListing[]> {
+  const out: ExploreListing[] = [];
+  for (const d of await subdirs(runsDir)) {
+    try {
+      const e = JSON.parse(await readFile(join(runsDir, d, 'explore.json'), 'utf8')) as ExploreReport;
+      if (e.kind !== 'explore') continue;
+      out.push({ batchId: d, seed: e.seed, verdict: e.verdict, passed: e.runs.filter((r) => r.verdict === 'pass').length, runs: e.runs.length, faults: e.options.faults, targets: e.options.targets, startedAt: e.startedAt, durationMs: e.durationMs });
+    } catch {
+      // not an explore batch (or a broken one): skip
+    }
+  }
+  return out.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+}
+
+function exploreList(batches: readonly ExploreListing[]): string {
+  if (!batches.length) return '';
+  const rows = batches
+    .map((b) => `<tr class="${b.verdict}"><td><a href="${encodeURIComponent(b.batchId)}/index.html">${esc(b.batchId)}</a></td><td class="v">${b.seed}</td><td class="v">${b.passed}/${b.runs}</td><td>${esc(b.faults.join(', '))} on ${esc(b.targets.join(', '))}</td><td>${esc(b.startedAt)}</td><td>${fmtMs(b.durationMs)}</td></tr>`)
+    .join('');
+  return `<section id="explore"><h2>Explore batches (seeded random faults)</h2><table><thead><tr><th>batch</th><th>seed</th><th>passed</th><th>faults</th><th>started</th><th>duration</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+}
+
 function scenarioHistory(runs: readonly RunListing[]): string {
   const byScenario = new Map<string, RunListing[]>();
   for (const r of [...runs].reverse()) byScenario.set(r.scenario, [...(byScenario.get(r.scenario) ?? []), r]);
@@ -87,7 +124,7 @@ function batchList(batches: readonly RunsSummary[]): string {
   return `<section id="batches"><h2>Repeated runs (--runs)</h2><table><thead><tr><th>batch</th><th>scenario</th><th>passed</th><th>95 % interval</th><th>started</th><th>duration</th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }
 
-export function renderRunsIndex(runs: RunListing[], batches: RunsSummary[] = []): string {
+export function renderRunsIndex(runs: RunListing[], batches: RunsSummary[] = [], explores: ExploreListing[] = []): string {
   const rows = runs
     .map(
       (r) =>
@@ -100,6 +137,7 @@ export function renderRunsIndex(runs: RunListing[], batches: RunsSummary[] = [])
 <body><main><h1 style="margin-top:24px">EventFlow scenario runs</h1><p class="meta">${runs.length} run(s)</p>
 ${scenarioHistory(runs)}
 ${batchList(batches)}
+${exploreList(explores)}
 <section id="all-runs"><h2>Every run</h2>
 <table><thead><tr><th>run</th><th>scenario</th><th>verdict</th><th>started</th><th>duration</th><th>checks passed</th><th>lost</th><th>files</th></tr></thead>
 <tbody>${rows}</tbody></table></section></main></body></html>
