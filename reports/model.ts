@@ -233,6 +233,21 @@ export interface MetricsCaptureInfo {
   charts: MetricsChart[];
 }
 
+export interface GrafanaDashboardLink {
+  uid: string;
+  title: string;
+  /** Through the gateway (`<gateway>/grafana/d/<uid>/<slug>?from=…&to=…`), at the run's time range plus a margin. */
+  url: string;
+}
+
+/** Where the run is on the stack's Grafana dashboards, and its fault windows posted there as annotations. */
+export interface GrafanaRunInfo {
+  /** Empty when the run never reached the stack's gateway. */
+  dashboards: GrafanaDashboardLink[];
+  /** Organization annotations (no dashboard uid) that every dashboard shows by their first tag. */
+  annotations: { tags: string[]; posted: number; failed: number };
+}
+
 export interface WallPhases {
   setupMs: number;
   faultMs: number;
@@ -278,6 +293,8 @@ export interface RunReport {
     hostname: string;
     eventflowVersion: string;
     services?: ReportService[];
+    /** The stack's Grafana (official image set only); absent when the stack has none. */
+    grafana?: GrafanaRunInfo;
   };
   steps: StepRecord[];
   probes: { before: ProbeResult[]; after: ProbeResult[] };

@@ -78,6 +78,7 @@ Examples:
         import('../scenario/topology-names.js'),
         import('../stack/topology.js'),
       ]);
+      const { stackRunDashboards } = await import('../grafana/annotations.js');
       const { testHooks } = await import('../scenario/test-hooks.js');
       // 1. The options alone, before touching Docker (any name a stack of up to MAX_NODES api nodes could have).
       const seed = checkExploreOptions(flags, defaultTopologyNames(MAX_NODES)).seed;
@@ -106,6 +107,7 @@ Examples:
             recoverySignal,
             reportDir: flags.reportDir,
             captureMetrics: flags.metrics ? serviceMetricsCapture() : false,
+            dashboards: () => stackRunDashboards(stack),
             hooks: testHooks(),
             out,
             runListeners: () => (flags.verbose ? [consoleLog(indent)] : []),

@@ -116,10 +116,11 @@ Examples:
         (topology) => validateOrThrow(file, overrides, topology),
         async ({ stack, ephemeral, signal, recoverySignal }, validated) => {
           out(chalk.bold(`scenario ${validated.scenario.name}`) + chalk.dim(` (${relative(process.cwd(), file) || file}) — ${Object.entries(validated.params).map(([k, v]) => `${k}=${v}`).join(' ')}`));
-          const [{ runScenario }, { BATCH_RUN_EVENTS, consoleLog }, { serviceMetricsCapture }] = await Promise.all([
+          const [{ runScenario }, { BATCH_RUN_EVENTS, consoleLog }, { serviceMetricsCapture }, { stackRunDashboards }] = await Promise.all([
             import('../scenario/engine.js'),
             import('../scenario/console-log.js'),
             import('../scenario/metrics-capture.js'),
+            import('../grafana/annotations.js'),
           ]);
           const runOnce = async (log: (line: string) => void, only?: typeof BATCH_RUN_EVENTS) => {
             const report = await runScenario({
@@ -134,6 +135,7 @@ Examples:
               listeners: [consoleLog(log, only)],
               hooks: testHooks(),
               captureMetrics: opts.metrics ? serviceMetricsCapture() : false,
+              dashboards: stackRunDashboards(stack),
             });
             const written = await writeRunReports(report, opts.reportDir);
             for (const w of report.warnings) log(chalk.yellow(`warning: ${w}`));

@@ -50,6 +50,8 @@ export interface BatchEnv {
   recoverySignal?: AbortSignal;
   reportDir: string;
   captureMetrics: RunOptions['captureMetrics'];
+  /** The stack's dashboards for one run (Grafana), when it has any. */
+  dashboards?(): RunOptions['dashboards'];
   hooks?: EngineHooks;
   out(line: string): void;
   /** The engine's own live log of each run (--verbose), indented. */
@@ -117,6 +119,7 @@ export async function runBatch(plan: BatchPlan, schedules: readonly Schedule[], 
       recoverySignal: env.recoverySignal,
       listeners: env.runListeners(),
       captureMetrics: env.captureMetrics,
+      dashboards: env.dashboards?.(),
       hooks: env.hooks,
     });
     await writeRunReports(report, runsDir);

@@ -8,7 +8,7 @@
  * subscribers. Nothing here formats text for a terminal.
  */
 import { randomBytes } from 'node:crypto';
-import type { MetricsCaptureInfo, MetricsSeries, ParamValue, ProbeResult, RunReport, WallPhases } from '../../reports/model.js';
+import type { FaultWindow, GrafanaRunInfo, MetricsCaptureInfo, MetricsSeries, ParamValue, ProbeResult, RunReport, WallPhases } from '../../reports/model.js';
 import type { StackEndpoints, StackHandle } from '../stack/types.js';
 import { exitCodeFor } from '../exit-codes.js';
 import { checkFinalState, type EngineHooks } from './check.js';
@@ -44,6 +44,17 @@ export interface CapturedMetrics {
   info: MetricsCaptureInfo;
 }
 
+/**
+ * Dashboards outside the report that show the run (Grafana, with the official image set;
+ * cli/grafana/annotations.ts): a subscriber of the run's events (it posts fault windows as it
+ * hears of them) that, when the run ends, says where to look. Best effort: what it could not
+ * do comes back as warnings, never as a failed run.
+ */
+export interface RunDashboards {
+  readonly listener: EngineListener;
+  finish(run: { startMs: number; endMs: number; windows: readonly FaultWindow[] }): Promise<{ info: GrafanaRunInfo; warnings: string[] }>;
+}
+
 export interface RunOptions {
   scenario: ScenarioFile;
   params: Record<string, ParamValue>;
@@ -62,6 +73,8 @@ export interface RunOptions {
   hooks?: EngineHooks;
   /** Metrics recorded during the run for the report's charts; absent or false = none. */
   captureMetrics?: MetricsCapture | false;
+  /** The stack's dashboards (Grafana); absent = the stack has none. */
+  dashboards?: RunDashboards;
   /** Poll interval of waits (ms). */
   pollMs?: number;
 }
@@ -75,7 +88,7 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
   const runId = opts.runId ?? newRunId(opts.scenario.name);
   const events = createEngineEvents(nowMs);
   const report = new ReportBuilder({ scenario: opts.scenario, params: opts.params, file: opts.file, source: opts.source, ephemeral: opts.ephemeral ?? false, startedAt: new Date().toISOString() });
-  for (const listener of [report.listener, ...(opts.listeners ?? [])]) events.subscribe(listener);
+  for (const listener of [report.listener, ...(opts.listeners ?? []), ...(opts.dashboards ? [opts.dashboards.listener] : [])]) events.subscribe(listener);
   const ctx = createRunContext({ scenario: opts.scenario, stack: opts.stack, runId, events, signal: opts.signal, recoverySignal: opts.recoverySignal, state: opts.state, pollMs: opts.pollMs ?? 200 });
   events.emit({ type: 'run-started', runId, scenario: opts.scenario.name, startMs: ctx.startMs });
   const phase = async <T>(name: EnginePhase, run: () => Promise<T>): Promise<T> => {
@@ -123,6 +136,7 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
   ctx.wall.checksMs = nowMs() - tChecks;
 
   const metrics = await phase('metrics', () => stopMetrics(ctx, recording));
+  const grafana = await finishDashboards(ctx, opts.dashboards);
   await ctx.close();
 
   const failedChecks = report.checks.filter((c) => !c.passed).length;
@@ -132,7 +146,7 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
   for (const k of Object.keys(ctx.wall) as (keyof WallPhases)[]) ctx.wall[k] = round(ctx.wall[k])!;
   events.emit({ type: 'run-finished', verdict, failedChecks, durationMs: ctx.wall.totalMs });
   const services = await opts.stack.services().catch(() => undefined);
-  return report.build(ctx, { verdict, exitCode: exitCodeFor(verdict), endMs, timings, metrics: metrics?.series, metricsInfo: metrics?.info, services });
+  return report.build(ctx, { verdict, exitCode: exitCodeFor(verdict), endMs, timings, metrics: metrics?.series, metricsInfo: metrics?.info, services, grafana });
 }
 
 async function connect(ctx: RunContext): Promise<void> {
@@ -161,5 +175,17 @@ async function stopMetrics(ctx: RunContext, recording: Promise<MetricsRecording 
   } catch (e) {
     ctx.warn(`metrics capture failed: ${(e as Error).message}`);
     return undefined;
+  }
+}
+
+async function finishDashboards(ctx: RunContext, dashboards: RunDashboards | undefined): Promise<GrafanaRunInfo | undefined> {
+  if (!dashboards) return undefined;
+  try {
+    const { info, warnings } = await dashboards.finish({ startMs: ctx.startMs, endMs: nowMs(), windows: ctx.ledger.windows });
+    for (const w of warnings) ctx.warn(w);
+    return info;
+  } catch (e) {
+    ctx.warn(`dashboard links and annotations: ${(e as Error).message}`);
+    return { dashboards: [], annotations: { tags: [], posted: 0, failed: 0 } };
   }
 }

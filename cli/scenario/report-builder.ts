@@ -8,6 +8,7 @@ import {
   REPORT_SCHEMA_VERSION,
   type Check,
   type CheckerResult,
+  type GrafanaRunInfo,
   type MetricsCaptureInfo,
   type MetricsSeries,
   type ParamValue,
@@ -43,6 +44,7 @@ export interface RunEnding {
   metrics?: MetricsSeries;
   metricsInfo?: MetricsCaptureInfo;
   services?: ReportService[];
+  grafana?: GrafanaRunInfo;
 }
 
 export class ReportBuilder {
@@ -101,6 +103,7 @@ export class ReportBuilder {
         hostname: hostname(),
         eventflowVersion: eventflowVersion(),
         services: end.services,
+        ...(end.grafana ? { grafana: end.grafana } : {}),
       },
       steps: this.steps,
       probes: this.probes,

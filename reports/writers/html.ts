@@ -5,6 +5,7 @@
  */
 import type { Check, Op, PhaseStats, RunReport } from '../model.js';
 import { CHART_CSS, metricsSection } from './html-charts.js';
+import { grafanaSection } from './html-grafana.js';
 import { esc, fmtMs } from './format.js';
 import { orderSplitText } from '../summary-lines.js';
 
@@ -70,6 +71,7 @@ export function renderHtml(report: RunReport): string {
 </section>
 
 ${metricsSection(report)}
+${grafanaSection(report)}
 
 <section id="verdicts">
   <h2>Verdicts</h2>

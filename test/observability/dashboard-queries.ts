@@ -62,6 +62,13 @@ export interface GrafanaAnnotation {
   expr?: string;
   builtIn?: number;
   enable?: boolean;
+  /** Grafana's own annotation store: which stored annotations to show. */
+  target?: { type?: string; tags?: string[]; matchAny?: boolean; limit?: number };
+}
+
+/** Grafana's built-in datasource: its own annotation store, not a query datasource. */
+export function isGrafanaStore(ref: DatasourceRef | string | null | undefined): boolean {
+  return typeof ref === 'object' && ref !== null && ref.type === 'grafana' && ref.uid === '-- Grafana --';
 }
 
 export interface GrafanaDashboard {
@@ -167,7 +174,7 @@ export function datasourceRefs(d: GrafanaDashboard): { where: string; ref: Datas
     for (const t of p.targets ?? []) out.push({ where: `panel "${p.title}" target ${t.refId}`, ref: t.datasource });
   }
   for (const v of d.templating?.list ?? []) if (v.type === 'query') out.push({ where: `variable $${v.name}`, ref: v.datasource });
-  for (const a of d.annotations?.list ?? []) if (!a.builtIn) out.push({ where: `annotation "${a.name}"`, ref: a.datasource });
+  for (const a of d.annotations?.list ?? []) if (!a.builtIn && !isGrafanaStore(a.datasource)) out.push({ where: `annotation "${a.name}"`, ref: a.datasource });
   return out;
 }
 

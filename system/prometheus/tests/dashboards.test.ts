@@ -17,6 +17,7 @@ import {
   DASHBOARDS_DIR,
   datasourceRefs,
   exposedNames,
+  isGrafanaStore,
   labelNames,
   loadDashboards,
   metricNames,
@@ -26,6 +27,7 @@ import {
   variableQuery,
   parseLabelValues,
 } from '../../../test/observability/dashboard-queries.js';
+import { FAULT_ANNOTATION_TAG } from '../../../cli/grafana/dashboards.js';
 
 const dashboards = loadDashboards();
 const datasourceFile = join(DASHBOARDS_DIR, 'provisioning', 'datasources', 'prometheus.yml');
@@ -145,6 +147,20 @@ describe('dashboards', () => {
         expect(r.uid, `${d.file}: ${where}: datasource uid "${r.uid}" is not the provisioned "${promDs!.uid}"`).toBe(promDs!.uid);
         expect(r.type, `${d.file}: ${where}: datasource type`).toBe('prometheus');
       }
+    }
+  });
+
+  it(`every dashboard shows the runs' fault windows: Grafana's own annotations tagged "${FAULT_ANNOTATION_TAG}" (what cli/grafana/annotations.ts posts)`, () => {
+    expect(dashboards.length).toBeGreaterThan(0);
+    for (const d of dashboards) {
+      const byTag = (d.json.annotations?.list ?? []).filter((a) => !a.builtIn && isGrafanaStore(a.datasource) && a.target?.type === 'tags');
+      expect(byTag, `${d.file}: no annotation query of Grafana's store by tag`).toHaveLength(1);
+      const a = byTag[0]!;
+      expect(a.enable, `${d.file}: annotation "${a.name}" is off`).toBe(true);
+      // one tag, all of them required: only EventFlow's annotations, every run's (each also carries its run id and fault kind)
+      expect(a.target?.tags, `${d.file}: annotation "${a.name}" tags`).toEqual([FAULT_ANNOTATION_TAG]);
+      expect(a.target?.matchAny ?? false).toBe(false);
+      expect(a.target?.limit ?? 100).toBeGreaterThanOrEqual(100);
     }
   });
 
