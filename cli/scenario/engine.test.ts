@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { FaultDriver, ServiceGroup, StackHandle } from '../stack/types.js';
+import { grafanaRunDashboards } from '../grafana/annotations.js';
+import { readDashboards } from '../grafana/dashboards.js';
 import { runScenario } from './engine.js';
 import type { FinalState } from './checker.js';
 import type { SystemState } from './final-state.js';
@@ -81,6 +83,8 @@ function fakeState(sys: FakeSystem): SystemState {
 let server: Server;
 let gateway: string;
 const sys = new FakeSystem();
+/** What the fake gateway's /grafana/api/annotations received, and the status it answers. */
+const grafana = { posts: [] as { tags: string[]; time: number; timeEnd: number }[], status: 200 };
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -92,6 +96,10 @@ beforeAll(async () => {
         res.end(JSON.stringify(obj));
       };
       if (req.url === '/health') return json(200, { status: 'ok' });
+      if (req.url === '/grafana/api/annotations' && req.method === 'POST') {
+        grafana.posts.push(JSON.parse(body) as (typeof grafana.posts)[number]);
+        return json(grafana.status, grafana.status === 200 ? { id: grafana.posts.length, message: 'Annotation added' } : { message: 'Unauthorized' });
+      }
       if (req.url?.startsWith('/events')) return json(200, { events: [], source: sys.down.has('postgres') ? 'cache' : 'db', stale: sys.down.has('postgres') });
       if (req.url === '/purchase' && req.method === 'POST') {
         JSON.parse(body);
@@ -170,6 +178,37 @@ describe('engine (fakes)', () => {
     expect(failing.verdict).toBe('pass');
     expect(failing.metrics).toBeUndefined();
     expect(failing.warnings).toContain('metrics capture did not start: no route');
+  });
+
+  it('with Grafana: fault windows posted as annotations, links at the run time range in the report; a refusing Grafana is a warning', async () => {
+    const v = await builtin('db-outage', { purchases: '2' });
+    const dashboards = () => grafanaRunDashboards({ credentials: { user: 'u', password: 'p' }, timeoutMs: 2_000 });
+    grafana.posts.length = 0;
+    grafana.status = 200;
+    const report = await runScenario({ ...v, stack: fakeStack(sys, gateway), state: fakeState(sys), captureMetrics: false, pollMs: 20, dashboards: dashboards() });
+    expect(report.verdict).toBe('pass');
+    const w = report.faultWindows[0]!;
+    expect(grafana.posts).toEqual([{ time: Math.floor(w.startMs), timeEnd: Math.ceil(w.endMs!), tags: ['eventflow', report.runId, 'kill'], text: expect.stringContaining('kill postgres') }]);
+    const g = report.environment.grafana!;
+    expect(g.annotations).toEqual({ tags: ['eventflow', report.runId], posted: 1, failed: 0 });
+    expect(g.dashboards.map((d) => d.uid)).toEqual(readDashboards().map((d) => d.uid));
+    for (const d of g.dashboards) {
+      const url = new URL(d.url);
+      expect(url.origin + url.pathname).toMatch(new RegExp(`^${gateway}/grafana/d/${d.uid}/`));
+      expect(Number(url.searchParams.get('from'))).toBeLessThan(report.startMs);
+      expect(Number(url.searchParams.get('to'))).toBeGreaterThan(report.endMs);
+    }
+    expect(report.warnings).toEqual([]);
+
+    grafana.status = 401;
+    const refused = await runScenario({ ...v, stack: fakeStack(sys, gateway), state: fakeState(sys), captureMetrics: false, pollMs: 20, dashboards: dashboards() });
+    expect(refused.verdict).toBe('pass');
+    expect(refused.exitCode).toBe(0);
+    expect(refused.environment.grafana!.annotations).toMatchObject({ posted: 0, failed: 1 });
+    expect(refused.warnings.some((x) => /^Grafana annotations: 1 of 1 fault window\(s\) not posted .*HTTP 401/.test(x))).toBe(true);
+
+    const without = await runScenario({ ...v, stack: fakeStack(sys, gateway), state: fakeState(sys), captureMetrics: false, pollMs: 20 });
+    expect(without.environment.grafana).toBeUndefined();
   });
 
   it('fails with lost=1 when an acknowledged order disappears before the checker', async () => {

@@ -8,9 +8,10 @@ import { esc } from './format.js';
 
 export function grafanaSection(report: RunReport): string {
   const g = report.environment.grafana;
-  const gui = report.environment.gateway ? ` <a href="${esc(report.environment.gateway)}/">the GUI's live panel</a>` : ' the GUI’s live panel';
+  // An address, not a link: without Grafana the report links nowhere (the stack may be gone by the time it is read).
+  const gui = report.environment.gateway ? `the GUI's live panel (<code>${esc(report.environment.gateway)}/</code>, while the stack runs)` : "the GUI's live panel";
   const body = !g
-    ? `No Grafana in this run's stack (its image set has none); the live view of the stack is${gui}.`
+    ? `No Grafana in this run's stack (its image set has none); the live view of the stack is ${gui}.`
     : g.dashboards.length === 0
       ? 'This stack has Grafana, but no links could be made for this run (see Warnings).'
       : `Grafana (this run's time range): ${g.dashboards.map((d) => `<a href="${esc(d.url)}" data-uid="${esc(d.uid)}">${esc(d.title)}</a>`).join(' · ')}` +

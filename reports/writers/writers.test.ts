@@ -119,6 +119,48 @@ describe('index.html', () => {
   });
 });
 
+describe('index.html: Grafana', () => {
+  it('with Grafana: a "Grafana (this run\'s time range)" link per dashboard next to the metrics, and the annotations posted', () => {
+    const report = syntheticReport(1);
+    const url = (uid: string) => `${report.environment.gateway}/grafana/d/${uid}/${uid}?orgId=1&from=${report.startMs - 30_000}&to=${report.endMs + 30_000}`;
+    report.environment.grafana = {
+      dashboards: [
+        { uid: 'eventflow-resilience', title: 'EventFlow — resilience', url: url('eventflow-resilience') },
+        { uid: 'eventflow-runtime', title: 'EventFlow — services & runtime', url: url('eventflow-runtime') },
+      ],
+      annotations: { tags: ['eventflow', report.runId], posted: 1, failed: 0 },
+    };
+    const html = renderHtml(report);
+    const line = /<p class="meta" id="grafana" data-grafana="yes">(.*?)<\/p>/.exec(html)?.[1];
+    expect(line).toMatch(/^Grafana \(this run's time range\): /);
+    const hrefs = [...line!.matchAll(/<a href="([^"]+)" data-uid="([^"]+)">/g)].map((m) => [m[2], m[1]!.replace(/&amp;/g, '&')]);
+    expect(hrefs).toEqual([
+      ['eventflow-resilience', url('eventflow-resilience')],
+      ['eventflow-runtime', url('eventflow-runtime')],
+    ]);
+    expect(line).toContain('EventFlow — services &amp; runtime');
+    expect(line).toContain(`tagged <code>eventflow, ${report.runId}</code>: 1 posted.`);
+    // right after the metrics
+    expect(html.indexOf('id="grafana"')).toBeGreaterThan(html.indexOf('id="metrics"'));
+    expect(html.indexOf('id="grafana"')).toBeLessThan(html.indexOf('id="verdicts"'));
+  });
+
+  it('without Grafana: one line saying so and where the live view is, and no link at all', () => {
+    const report = syntheticReport(1);
+    const html = renderHtml(report);
+    const line = /<p class="meta" id="grafana" data-grafana="no">(.*?)<\/p>/.exec(html)?.[1];
+    expect(line).toBe(`No Grafana in this run's stack (its image set has none); the live view of the stack is the GUI's live panel (<code>${report.environment.gateway}/</code>, while the stack runs).`);
+    expect(html).not.toMatch(/<a\b[^>]*href=/);
+    expect(html).not.toContain('/grafana/');
+  });
+
+  it('Grafana present but no links for this run (it never reached the gateway): says so instead of a dead link', () => {
+    const report = syntheticReport(1);
+    report.environment.grafana = { dashboards: [], annotations: { tags: [], posted: 0, failed: 0 } };
+    expect(renderHtml(report)).toContain('This stack has Grafana, but no links could be made for this run (see Warnings).');
+  });
+});
+
 describe('writeRunReports', () => {
   it('writes the three files under <dir>/<run-id>/ and the runs index', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ef-reports-'));

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { artifactDir, chromiumMissing, launchChromium } from '../../test/observability/browser.js';
+import { readDashboards } from '../../cli/grafana/dashboards.js';
 
 const webRoot = dirname(fileURLToPath(import.meta.url));
 
@@ -26,6 +27,8 @@ interface FakeOrder {
 /** A fake cluster: PostgreSQL can be "down" (purchases → 202 PENDING, confirmed once it is back). */
 class FakeApi {
   dbUp = true;
+  /** Grafana behind the gateway (the official image set); without it NGINX answers 404 under /grafana/. */
+  grafanaUp = false;
   failNextPurchases = 0;
   readonly orders = new Map<string, FakeOrder>();
   readonly byKey = new Map<string, string>();
@@ -106,6 +109,10 @@ class FakeApi {
         if (o.status === 'PENDING' && this.dbUp) o.status = 'CONFIRMED'; // the notifier drained the queue
         send(200, o);
       }
+      return true;
+    }
+    if (req.method === 'GET' && url.pathname === '/grafana/api/health' && this.grafanaUp) {
+      send(200, { database: 'ok', version: '11.2.0' });
       return true;
     }
     if (req.method === 'GET' && url.pathname === '/prometheus/api/v1/query_range') {
@@ -314,6 +321,21 @@ describe('web GUI (headless Chromium, fake API)', () => {
     expect(await page.getByTestId('live-panel').getAttribute('data-down-now')).toBe('');
     expect(await page.getByTestId('grafana-links').isHidden()).toBe(true);
     await page.screenshot({ path: join(shots, 'live-panel.png'), fullPage: true });
+    expect((page as Page & { jsErrors: string[] }).jsErrors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('with Grafana reachable under /grafana/: links to every dashboard of dashboards/json, and each outage window in Grafana', async () => {
+    api.grafanaUp = true;
+    const page = await open();
+    await expect.poll(() => page.getByTestId('grafana-links').isVisible(), { timeout: 15_000 }).toBe(true);
+    const links = await page.getByTestId('grafana-links').locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    expect(links).toEqual(readDashboards().map((d) => `/grafana/d/${d.uid}?orgId=1&from=now-15m&to=now&refresh=5s`));
+    await expect.poll(() => page.getByTestId('fault-window').count(), { timeout: 15_000 }).toBe(1);
+    const windowLink = await page.getByTestId('fault-window').locator('a').getAttribute('href');
+    const m = /^\/grafana\/d\/([^?]+)\?orgId=1&from=(\d+)&to=(\d+)$/.exec(windowLink ?? '');
+    expect(m?.[1]).toBe(readDashboards()[0]!.uid);
+    expect(Number(m![3]) - Number(m![2])).toBeGreaterThan(120_000); // the 2-minute outage plus a minute each side
     expect((page as Page & { jsErrors: string[] }).jsErrors).toEqual([]);
     await page.close();
   }, 60_000);

@@ -30,7 +30,8 @@ const QUERIES = {
   nodes: 'label_replace(max by (instance) (up{job=~"api|notifier|analytics"}), "node", "$1", "instance", "([^:]+):.*")',
 };
 
-const GRAFANA_DASHBOARDS = [
+// The files in dashboards/json (uid, title); system/web/gui.test.ts fails when they drift apart.
+export const GRAFANA_DASHBOARDS = [
   { uid: 'eventflow-resilience', title: 'Resilience' },
   { uid: 'eventflow-runtime', title: 'Services & runtime' },
 ];
@@ -170,7 +171,7 @@ function render() {
           li.dataset.what = [...w.what].join(',');
           if (state.grafana) {
             const a = document.createElement('a');
-            a.href = grafanaHref('eventflow-resilience', Math.round((w.from - 60) * 1000), Math.round((w.to + 60) * 1000));
+            a.href = grafanaHref(GRAFANA_DASHBOARDS[0].uid, Math.round((w.from - 60) * 1000), Math.round((w.to + 60) * 1000));
             a.textContent = 'in Grafana';
             a.target = '_blank';
             li.append(' · ', a);
