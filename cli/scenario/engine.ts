@@ -1,7 +1,7 @@
 /**
  * The scenario engine only orders the phases of a run:
  *
- *   steady state → steps → rollback (always) → steady state → drain → check → verify → metrics
+ *   steady state → steps → rollback (always) → steady state → drain → check → verify → metrics → dashboards
  *
  * Each phase lives in its own module and tells what happens through the
  * event stream (events.ts); the live console log and the report builder are
