@@ -40,14 +40,24 @@ class Attempt implements Dispatcher.DispatchHandler {
   private rest: Buffer[] | undefined;
   private controller: Dispatcher.DispatchController | undefined;
   private abortReason: Error | undefined;
-  settled = false;
+  // Dropped on settling: the FIFO keeps a settled attempt until the oldest deadline passes, and the
+  // promise behind these would keep its answer (and the chunks their bytes) alive that long.
+  private resolve: ((r: ExchangeResult) => void) | undefined;
+  private reject: ((e: unknown) => void) | undefined;
 
   constructor(
     readonly deadline: number,
     private readonly onSettled: () => void,
-    private readonly resolve: (r: ExchangeResult) => void,
-    private readonly reject: (e: unknown) => void,
-  ) {}
+    resolve: (r: ExchangeResult) => void,
+    reject: (e: unknown) => void,
+  ) {
+    this.resolve = resolve;
+    this.reject = reject;
+  }
+
+  get settled(): boolean {
+    return this.resolve === undefined;
+  }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     // Timed out or stopped while it waited for a connection: never sent.
@@ -63,34 +73,41 @@ class Attempt implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return;
     if (this.first === undefined) this.first = chunk;
     else (this.rest ??= [this.first]).push(chunk);
   }
 
   onResponseEnd(): void {
-    if (this.settled) return;
-    this.settle();
+    const resolve = this.resolve;
+    if (!resolve) return;
     const text = this.rest ? Buffer.concat(this.rest).toString('utf8') : this.first ? this.first.toString('utf8') : '';
-    this.resolve({ status: this.status, node: this.node, text });
+    this.release();
+    resolve({ status: this.status, node: this.node, text });
   }
 
   onResponseError(_c: Dispatcher.DispatchController, error: Error): void {
-    if (this.settled) return;
-    this.settle();
-    this.reject(error);
+    const reject = this.reject;
+    if (!reject) return;
+    this.release();
+    reject(error);
   }
 
   /** Timeout or stop: settles now, aborts the exchange if it started (else when it would start). */
   fail(reason: Error): void {
-    if (this.settled) return;
+    const reject = this.reject;
+    if (!reject) return;
+    const started = this.controller;
     this.abortReason = reason;
-    this.settle();
-    this.reject(reason);
-    this.controller?.abort(reason);
+    this.release();
+    reject(reason);
+    started?.abort(reason);
   }
 
-  private settle(): void {
-    this.settled = true;
+  private release(): void {
+    this.resolve = this.reject = undefined;
+    this.first = this.rest = undefined;
+    this.controller = undefined;
     this.onSettled();
   }
 }
