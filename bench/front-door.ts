@@ -14,6 +14,7 @@ import { cpus, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { eventflowGenerator, type GeneratorResult } from './lib/load-generator.js';
 import { pgbench } from './lib/pgbench.js';
 import { rawConfirmPublish } from './lib/raw-publish.js';
 import { accessStack, waitForPostgres, type StackAccess } from './lib/stack-access.js';
@@ -26,6 +27,7 @@ const BENCH_EVENT = 900;
 const BENCH_STOCK = 10_000_000;
 const READ_CONNECTIONS = 32;
 const PURCHASE_CONNECTIONS = 16;
+const GENERATOR_CONNECTIONS = 64;
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -100,6 +102,32 @@ async function sequentialPurchases(url: string, prefix: string, n: number): Prom
   return out;
 }
 
+/**
+ * EventFlow's load generator against `wrk` on the same endpoint with the same connections: wrk first
+ * (closed loop, as fast as it can), then the generator at a constant arrival rate of what wrk achieved.
+ */
+async function generatorVsWrk(url: string, path: string, reps: number, durationS: number): Promise<{ wrk: WrkResult[]; generator: GeneratorResult[] }> {
+  const out = { wrk: [] as WrkResult[], generator: [] as GeneratorResult[] };
+  for (let i = 0; i < reps; i++) {
+    const w = await wrk({ url: `${url}${path}`, connections: GENERATOR_CONNECTIONS, durationS });
+    out.wrk.push(w);
+    out.generator.push(await eventflowGenerator({ origin: url, path, rate: Math.max(1, Math.round(w.rps)), durationS, connections: GENERATOR_CONNECTIONS }));
+    log(`load generator vs wrk: repetition ${i + 1}/${reps} done`);
+  }
+  return out;
+}
+
+function generatorDetail(gs: GeneratorResult[]): string {
+  const missed = gs.reduce((n, g) => n + g.load.missed, 0);
+  const planned = gs.reduce((n, g) => n + g.load.planned, 0);
+  const errors = gs.reduce((n, g) => n + g.errors, 0);
+  return (
+    `${missed} of ${planned} arrivals missed, sends late p99 ${medianOf(gs, (g) => g.load.sendLag?.p99 ?? 0).toFixed(1)} ms, ` +
+    `p50 ${medianOf(gs, (g) => g.load.latency.p50).toFixed(1)} ms, p99 ${medianOf(gs, (g) => g.load.latency.p99).toFixed(1)} ms from the intended send time` +
+    (errors ? `, errors ${errors}` : '')
+  );
+}
+
 /** The largest resident set of the api nodes, read from their own metrics (process_resident_memory_bytes). */
 async function apiRssMiB(s: StackAccess, nodes: string[]): Promise<{ max: number; detail: string }> {
   const per: string[] = [];
@@ -167,6 +195,7 @@ export async function run(): Promise<void> {
   const events = await sideBySide(reps, 'GET /events', get(nginx, '/events'), get(node, '/events'));
   const health = await sideBySide(reps, 'GET /health/node', get(nginx, '/health/node'), get(node, '/health/node'));
   const staticHealth = await sideBySide(reps, 'GET /nginx-health', get(nginx, '/nginx-health'), async () => undefined);
+  const generator = await generatorVsWrk(nginx, '/nginx-health', reps, durationS);
   const syncGateway = await sideBySide(reps, 'POST /purchase via NGINX vs pgbench', post(nginx), () =>
     pgbench(s, { eventId: BENCH_EVENT, clients: PURCHASE_CONNECTIONS, durationS }),
   );
@@ -195,6 +224,13 @@ export async function run(): Promise<void> {
       path: '`GET /health/node` through NGINX',
       eventflow: { value: rps(health.a), unit: 'rps', detail: wrkDetail(health.a) },
       limit: { label: 'one node directly', value: rps(health.b), unit: 'rps', detail: `NGINX static \`/nginx-health\`: ${Math.round(rps(staticHealth.a))} rps` },
+      goal: 0.8,
+    },
+    {
+      id: 'load-generator',
+      path: `the load generator: reads at a constant arrival rate (= wrk's rps), NGINX static \`/nginx-health\`, ${GENERATOR_CONNECTIONS} connections`,
+      eventflow: { value: medianOf(generator.generator, (g) => g.load.achievedRps), unit: 'rps', detail: generatorDetail(generator.generator) },
+      limit: { label: '`wrk`, same endpoint and connections', value: rps(generator.wrk), unit: 'rps', detail: wrkDetail(generator.wrk) },
       goal: 0.8,
     },
     {
@@ -249,6 +285,7 @@ export async function run(): Promise<void> {
     notes: [
       'Direct = the api node\'s address on the stack network (it publishes no port); NGINX is measured at its own address, so both go through the same client and path.',
       `Purchases buy the bench-only event ${BENCH_EVENT} (inserted by the bench, stock topped up before each run), one unique Idempotency-Key per request (wrk Lua script).`,
+      'Load generator = `cli/scenario/traffic.ts` as a `load:` step runs it (every attempt recorded in a history, latency from the intended send time into an HDR histogram); its rate is what `wrk` achieved just before, so a ratio below 1 is arrivals it missed or sent late.',
       'Drain = orders persisted per second from the first persisted order after PostgreSQL returns to the last (the notifier\'s reconnect backoff is not counted). "Acknowledged" counts the 2xx answers wrk saw; requests still in flight when wrk stops are accepted and persisted too, so persisted can exceed it by up to the connection count.',
       'The host is shared: figures are comparable within one run (ratios), not across machines.',
     ],

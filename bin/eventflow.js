@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Thin launcher: the CLI is compiled to dist/ by `npm run build` (run by `npm ci` via prepare).
 import { existsSync } from 'node:fs';
+import module from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -15,4 +16,7 @@ if (!nodeVersionOk()) {
   process.stderr.write(`eventflow needs Node.js ${requiredNode().text} (this is ${process.version}). Install a current Node and put it first on PATH:\n  ${NODE_INSTALL_HINT}\n`);
   process.exit(3);
 }
+// V8's code cache on disk (in the OS temp directory): later runs skip compiling the CLI's modules.
+// Node >= 22.1; NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+module.enableCompileCache?.();
 await import(join(cli, 'main.js'));

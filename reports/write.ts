@@ -2,6 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunReport } from './model.js';
+import { DEFAULT_RUNS_DIR } from './runs-dir.js';
 import { renderHtml } from './writers/html.js';
 import { renderJson } from './writers/json.js';
 import { renderJunit } from './writers/junit.js';
@@ -9,7 +10,7 @@ import type { RunsSummary } from './runs-model.js';
 import { BATCHES_DIR, listBatches, listExploreBatches, listRuns, renderRunsIndex } from './writers/runs-index.js';
 import { renderRunsSummary } from './writers/runs-summary.js';
 
-export const DEFAULT_RUNS_DIR = join('reports', 'runs');
+export { DEFAULT_RUNS_DIR };
 
 export interface WrittenReports {
   dir: string;

@@ -1,11 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { createAnalyticsService } from './analytics/app.js';
-import { createApiService } from './api/app.js';
-import { migrateWithRetry } from './db/migrate.js';
-import { createNotifierService } from './notifier/worker.js';
-import { runProxy } from './proxy/main.js';
-import { CONFIG_EXIT_CODE, ConfigError, loadConfig, parseRole, type ServiceConfig } from './shared/config.js';
-import { createLogger, errorMessage } from './shared/logger.js';
+import { CONFIG_EXIT_CODE, ConfigError, loadConfig, parseRole, type Role, type ServiceConfig } from './shared/config.js';
+import { createLogger, errorMessage, type Logger } from './shared/logger.js';
 
 /** how long in-flight work may take to finish after SIGTERM/SIGINT before the process gives up (exit 1) */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -15,9 +10,20 @@ interface Service {
   close(): Promise<void>;
 }
 
+/**
+ * Each role's service, imported only by the process that runs it: one image serves every role, and an
+ * api node that loaded the notifier's, the analytics' and the proxy's code too kept it resident for nothing.
+ */
+const SERVICES: Record<Exclude<Role, 'migrate'>, (config: ServiceConfig, log: Logger) => Promise<Service>> = {
+  api: async (config, log) => (await import('./api/app.js')).createApiService(config, log),
+  notifier: async (config, log) => (await import('./notifier/worker.js')).createNotifierService(config, { log }),
+  analytics: async (config, log) => (await import('./analytics/app.js')).createAnalyticsService(config, log),
+};
+
 async function start(config: ServiceConfig): Promise<void> {
   const log = createLogger(config.logLevel, { service: config.role, node: config.nodeId });
   if (config.role === 'migrate') {
+    const { migrateWithRetry } = await import('./db/migrate.js');
     await migrateWithRetry(config.databaseUrl, log, { deadlineMs: 60_000 });
     log.info({}, 'migrations up to date');
     return;
@@ -59,12 +65,7 @@ async function start(config: ServiceConfig): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 
-  service =
-    config.role === 'api'
-      ? await createApiService(config, log)
-      : config.role === 'notifier'
-        ? await createNotifierService(config, { log })
-        : await createAnalyticsService(config, log);
+  service = await SERVICES[config.role](config, log);
   if (closing) {
     const signal = closing;
     closing = undefined;
@@ -86,7 +87,7 @@ function main(): void {
     process.stderr.write(`fatal: ${errorMessage(err)}\n`);
     process.exit(1);
   };
-  if (process.argv[2] === 'proxy') return void runProxy().catch(fatal); // the fault proxy has its own config (system/proxy/main.ts)
+  if (process.argv[2] === 'proxy') return void import('./proxy/main.js').then(({ runProxy }) => runProxy()).catch(fatal); // the fault proxy has its own config (system/proxy/main.ts)
   let config: ServiceConfig;
   try {
     config = loadConfig(parseRole(process.argv[2]), process.env);

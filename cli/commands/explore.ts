@@ -1,7 +1,7 @@
 /** `eventflow explore`: a seeded random nemesis (cli/explore/*), run by the ordinary scenario engine. */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import chalk from 'chalk';
-import { DEFAULT_RUNS_DIR } from '../../reports/write.js';
+import { DEFAULT_RUNS_DIR } from '../../reports/runs-dir.js';
 import { imageSetOption, stackOption } from './options.js';
 
 function wholeNumber(min: number, max: number) {

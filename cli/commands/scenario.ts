@@ -9,10 +9,8 @@ import { testHooks } from '../scenario/test-hooks.js';
 import { defaultTopologyNames, type TopologyNames } from '../scenario/topology-names.js';
 import type { ValidationResult } from '../scenario/validate.js';
 import { MAX_NODES } from '../stack/topology.js';
-import { DEFAULT_RUNS_DIR, batchDir, writeRunReports, writeRunsIndex, writeRunsSummary } from '../../reports/write.js';
+import { DEFAULT_RUNS_DIR } from '../../reports/runs-dir.js';
 import type { RunReport } from '../../reports/model.js';
-import { serveReports } from '../../reports/serve.js';
-import { listRuns } from '../../reports/writers/runs-index.js';
 
 function parseCount(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a non-negative integer');
@@ -54,7 +52,12 @@ async function runRepeatedly(
   signal: AbortSignal,
   runOne: (index: number, log: (line: string) => void) => Promise<{ report: RunReport; dir: string }>,
 ): Promise<number> {
-  const [{ newBatchId, runBatch }, { summarizeRuns }, { progressReporter }] = await Promise.all([import('../scenario/runs.js'), import('../scenario/runs-summary.js'), import('../progress.js')]);
+  const [{ newBatchId, runBatch }, { summarizeRuns }, { progressReporter }, { batchDir, writeRunsSummary }] = await Promise.all([
+    import('../scenario/runs.js'),
+    import('../scenario/runs-summary.js'),
+    import('../progress.js'),
+    import('../../reports/write.js'),
+  ]);
   const startedAt = new Date();
   const batchId = newBatchId(scenario, runs, startedAt);
   const progress = progressReporter({ what: 'runs', total: runs, out: process.stdout });
@@ -137,6 +140,7 @@ Examples:
               captureMetrics: opts.metrics ? serviceMetricsCapture() : false,
               dashboards: stackRunDashboards(stack),
             });
+            const { writeRunReports } = await import('../../reports/write.js');
             const written = await writeRunReports(report, opts.reportDir);
             for (const w of report.warnings) log(chalk.yellow(`warning: ${w}`));
             return { report, written };
@@ -203,6 +207,7 @@ Examples:
     .option('--print', 'print the file path and exit instead of serving')
     .action(async (run: string | undefined, opts: { reportDir: string; port: number; open?: boolean; print?: boolean }) => {
       const root = resolve(opts.reportDir);
+      const [{ writeRunsIndex }, { listRuns }, { serveReports }] = await Promise.all([import('../../reports/write.js'), import('../../reports/writers/runs-index.js'), import('../../reports/serve.js')]);
       await writeRunsIndex(root);
       let page = 'index.html';
       if (run) {

@@ -7,6 +7,7 @@
 import { classifyError, classifyResponse, type Op, type OpKind } from './history.js';
 import type { LoadContext, LoadPlan } from './traffic.js';
 import { sleep } from './traffic.js';
+import { createExchanger, type Exchanger } from './exchange.js';
 
 export interface RetryPolicy {
   /** Attempts in all, the first included (1 = never retry). */
@@ -59,6 +60,7 @@ export function createClient(plan: LoadPlan, ctx: LoadContext) {
   let purchaseNo = 0;
   let keyedNo = 0;
   const behaviour = plan.client;
+  const exchanger = createExchanger(ctx.agent, plan.timeoutMs, ctx.now, ctx.signal);
 
   /** Attempts (1, 2, …) of one chain of sends, retrying as the policy says. */
   async function chain(spec: AttemptSpec, keyless: boolean, firstId: number): Promise<void> {
@@ -67,7 +69,7 @@ export function createClient(plan: LoadPlan, ctx: LoadContext) {
     let current = spec;
     let id = firstId;
     for (let attempt = 1; ; attempt++) {
-      const op = await sendAttempt(id, current, plan, ctx);
+      const op = await sendAttempt(id, current, plan, ctx, exchanger);
       if (attempt >= max || !shouldRetry(op) || ctx.signal?.aborted) return;
       await sleep(retry!.backoffMs * 2 ** (attempt - 1), ctx.signal);
       if (ctx.signal?.aborted) return;
@@ -94,63 +96,56 @@ export function createClient(plan: LoadPlan, ctx: LoadContext) {
 }
 
 /** One HTTP exchange → one Op in the history. */
-async function sendAttempt(id: number, spec: AttemptSpec, plan: LoadPlan, ctx: LoadContext): Promise<Op> {
+async function sendAttempt(id: number, spec: AttemptSpec, plan: LoadPlan, ctx: LoadContext, exchanger: Exchanger): Promise<Op> {
   const isPurchase = spec.kind === 'purchase';
   const path = isPurchase ? '/purchase' : plan.readPath;
+  const method = isPurchase ? 'POST' : 'GET';
   const invokeMs = ctx.now();
-  const base: Omit<Op, 'completeMs' | 'latencyMs' | 'outcome' | 'degraded'> = {
-    id,
-    kind: spec.kind,
-    step: plan.stepId,
-    method: isPurchase ? 'POST' : 'GET',
-    path,
-    key: spec.key,
-    eventId: isPurchase ? plan.eventId : undefined,
-    quantity: isPurchase ? plan.quantity : undefined,
-    invokeMs,
-    ...(spec.request !== id ? { request: spec.request } : {}),
-    ...(spec.attempt > 1 ? { attempt: spec.attempt } : {}),
-    ...(spec.twin ? { twin: true } : {}),
-    ...(isPurchase && spec.key === undefined ? { keyless: true } : {}),
-    ...(spec.email ? { email: spec.email } : {}),
-    ...(spec.intendedMs !== undefined ? { intendedMs: spec.intendedMs } : {}),
-  };
   // Latency from the intended send time: a late send is the generator's delay, and the client waited for it too.
   const since = spec.intendedMs ?? invokeMs;
   const headers: Record<string, string> = isPurchase ? { 'content-type': 'application/json' } : { accept: 'application/json' };
   if (spec.key !== undefined) headers['idempotency-key'] = spec.key;
-  // One timer and one listener per attempt (AbortSignal.any/timeout cost more at thousands per second).
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(new DOMException('client timeout', 'TimeoutError')), plan.timeoutMs);
-  const onStop = () => abort.abort(ctx.signal?.reason);
-  ctx.signal?.addEventListener('abort', onStop, { once: true });
-  const signal = abort.signal;
   let op: Op;
   try {
-    // The dispatcher's own request: no URL to parse per attempt.
-    const res = await ctx.agent.request({
+    const res = await exchanger.send({
       origin: ctx.gateway,
       path,
-      method: base.method,
+      method,
       headers,
       body: isPurchase ? JSON.stringify({ eventId: plan.eventId, quantity: plan.quantity, email: spec.email ?? plan.email }) : undefined,
-      signal,
-      headersTimeout: plan.timeoutMs,
-      bodyTimeout: plan.timeoutMs,
     });
-    const text = await res.body.text();
     const completeMs = ctx.now();
-    const header = res.headers['x-eventflow-node'];
-    const node = Array.isArray(header) ? header[0] : header;
-    op = { ...base, completeMs, latencyMs: completeMs - since, httpStatus: res.statusCode, node, ...classifyResponse(spec.kind, res.statusCode, parseObject(text), node) };
+    op = opOf(id, spec, plan, method, path, invokeMs, completeMs, completeMs - since, classifyResponse(spec.kind, res.status, parseObject(res.text), res.node));
+    op.httpStatus = res.status;
+    if (res.node !== undefined) op.node = res.node;
   } catch (error) {
     const completeMs = ctx.now();
-    op = { ...base, completeMs, latencyMs: completeMs - since, ...classifyError(error) };
-  } finally {
-    clearTimeout(timer);
-    ctx.signal?.removeEventListener('abort', onStop);
+    op = opOf(id, spec, plan, method, path, invokeMs, completeMs, completeMs - since, classifyError(error));
   }
   ctx.record(op);
+  return op;
+}
+
+/** The history record of one attempt: optional fields only when they say something (no spread per field). */
+function opOf(
+  id: number,
+  spec: AttemptSpec,
+  plan: LoadPlan,
+  method: Op['method'],
+  path: string,
+  invokeMs: number,
+  completeMs: number,
+  latencyMs: number,
+  outcome: Pick<Op, 'outcome' | 'degraded' | 'status' | 'orderId' | 'source' | 'stale' | 'error'>,
+): Op {
+  const isPurchase = spec.kind === 'purchase';
+  const op: Op = { id, kind: spec.kind, step: plan.stepId, method, path, key: spec.key, eventId: isPurchase ? plan.eventId : undefined, quantity: isPurchase ? plan.quantity : undefined, invokeMs, completeMs, latencyMs, ...outcome };
+  if (spec.request !== id) op.request = spec.request;
+  if (spec.attempt > 1) op.attempt = spec.attempt;
+  if (spec.twin) op.twin = true;
+  if (isPurchase && spec.key === undefined) op.keyless = true;
+  if (spec.email) op.email = spec.email;
+  if (spec.intendedMs !== undefined) op.intendedMs = spec.intendedMs;
   return op;
 }
 

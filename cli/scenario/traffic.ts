@@ -122,32 +122,41 @@ async function runRate(plan: LoadPlan, ctx: LoadContext, send: Send): Promise<Sc
   const start = ctx.now();
   // Nothing starts after the schedule (and a little slack): a step that fell behind ends on time, its rest missed.
   const scheduleEnd = start + plan.durationMs! + SCHEDULE_SLACK_MS;
-  const inflight = new Set<Promise<void>>();
-  // Resolved when a connection comes free (one waiter: the loop below).
+  // A counter, not a set of promises: nothing allocated per arrival beyond the send itself.
+  let inflight = 0;
+  // Resolved when a connection comes free (one waiter: the loop below, or the final wait for the last answers).
   let freed: (() => void) | undefined;
   const slotFreed = () => new Promise<void>((resolve) => (freed = resolve));
+  const onDone = () => {
+    inflight--;
+    const wake = freed;
+    freed = undefined;
+    wake?.();
+  };
+  // A send never rejects (an attempt's error is its op); if one does, that is a bug: raised once the rest have finished.
+  let bug: unknown;
+  const onBug = (error: unknown) => {
+    bug ??= error;
+    onDone();
+  };
   let i = 0;
   let missed = 0;
   while (i < kinds.length && !ctx.signal?.aborted) {
     const due = start + i * interval;
     const now = ctx.now();
     if (now < due) await sleep(due - now, ctx.signal);
-    else if (inflight.size >= plan.concurrency) await slotFreed();
+    else if (inflight >= plan.concurrency) await slotFreed();
     else if (now - due > plan.timeoutMs || now > scheduleEnd) {
       missed++;
       i++;
     } else {
       lag.record(now - due);
-      const p: Promise<void> = send(kinds[i++]!, due).finally(() => {
-        inflight.delete(p);
-        const wake = freed;
-        freed = undefined;
-        wake?.();
-      });
-      inflight.add(p);
+      inflight++;
+      send(kinds[i++]!, due).then(onDone, onBug);
     }
   }
-  await Promise.all(inflight);
+  while (inflight > 0) await slotFreed();
+  if (bug !== undefined) throw bug;
   const { p99, max } = lag.summary();
   return { planned: kinds.length, started: i - missed, missed, sendLag: { p99, max } };
 }

@@ -228,15 +228,18 @@ export async function openDockerStack(stackId?: string): Promise<DockerStack | u
   return loadStack(docker, id, true);
 }
 
+/**
+ * The Testcontainers runtime (half a second of CPU to import): loaded only to start containers, never by
+ * status, logs, down, or a scenario on a stack that is already up.
+ */
+const loadRuntime = () => import('./runtime.js');
+
 export async function startStack(opts: StartStackOptions = {}): Promise<StackHandle> {
   const t0 = Date.now();
   const emit: Emit = (e) => opts.onProgress?.({ ...e, elapsedMs: Date.now() - t0 });
   const id = resolveStackId(opts.stackId);
   const connection = await connectDocker();
   const { docker } = connection;
-  // The Testcontainers runtime is loaded here only: status, logs, down and scenarios on a running stack never need it.
-  const { runTopology } = await import('./runtime.js');
-
   const existing = await loadStack(docker, id, false);
   if (existing) {
     if (opts.imageSet && opts.imageSet !== existing.imageSet) {
@@ -253,7 +256,7 @@ export async function startStack(opts: StartStackOptions = {}): Promise<StackHan
     }
     const broken = infos.filter((s) => !s.healthy || !s.connected).map((s) => `${s.name} (${s.state}${s.connected ? '' : ', disconnected'})`);
     emit({ service: 'stack', phase: 'info', detail: `stack "${id}" exists; bringing back ${broken.join(', ')}` });
-    await runTopology(connection, existing.topology, emit);
+    await (await loadRuntime()).runTopology(connection, existing.topology, emit);
     return new DockerStack(docker, existing.topology, existing.network, false, existing.credentials);
   }
 
@@ -266,7 +269,7 @@ export async function startStack(opts: StartStackOptions = {}): Promise<StackHan
   const net = networkName(id);
   writeStackRecord(recordOf(topo, net, credentials));
   try {
-    await runTopology(connection, topo, emit);
+    await (await loadRuntime()).runTopology(connection, topo, emit);
   } catch (error) {
     if (!process.env.EVENTFLOW_KEEP_ON_FAILURE) {
       emit({ service: 'stack', phase: 'info', detail: 'removing the partial stack (set EVENTFLOW_KEEP_ON_FAILURE=1 to keep it for inspection)' });

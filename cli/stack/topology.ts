@@ -192,7 +192,7 @@ export function buildTopology(opts: TopologyOptions): Topology {
     group,
     role: 'app',
     image: appImageName(set),
-    // The image's ENTRYPOINT is `node /app/dist/system/main.js`; the role is the first argument.
+    // The image's ENTRYPOINT is `node <memory flags> /app/dist/system/main.js`; the role is the first argument.
     command: [role],
     env: { ...env, NODE_ID: name, PORT: String(port), LOG_LEVEL: 'info' },
     ports: [port],
