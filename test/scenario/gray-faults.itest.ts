@@ -24,6 +24,7 @@ describe('gray faults from scenario files (real stack)', () => {
     ['bandwidth', 'bandwidth'],
     ['db-partition', 'partition'],
     ['db-reset', 'reset'],
+    ['db-freeze', 'timeout'],
   ])('%s passes; its %s window is healed by the step, not by the rollback', async (file, kind) => {
     const r = await run(file);
     expect(r.code, explain(r)).toBe(0);
