@@ -20,6 +20,33 @@ async function blackHole(): Promise<{ port: number; connections: () => number; c
   };
 }
 
+/**
+ * A "PostgreSQL" that lets clients connect (startup answered: AuthenticationOk, ReadyForQuery) and then never
+ * answers a query: frozen behind established connections. A real TCP socket speaking the wire protocol, no mock.
+ */
+async function frozenAfterHandshake(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
+  const sockets: Socket[] = [];
+  const ready = Buffer.concat([
+    Buffer.from([0x52, 0, 0, 0, 8, 0, 0, 0, 0]), // 'R' AuthenticationOk
+    Buffer.from([0x5a, 0, 0, 0, 5, 0x49]), // 'Z' ReadyForQuery, idle
+  ]);
+  const server: Server = createServer((socket) => {
+    sockets.push(socket);
+    socket.once('data', () => socket.write(ready)); // the startup message; everything after it is swallowed
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    port,
+    connections: () => sockets.length,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
 const timed = async (work: Promise<unknown>): Promise<{ ms: number; code: string | undefined }> => {
   const started = performance.now();
   const err = await work.then(
@@ -43,13 +70,13 @@ describe('Database breaker against a PostgreSQL that never answers', () => {
     for (const c of cleanup.splice(0)) await c();
   });
 
-  it(`opens after ${HANG_TRIP_FAILURES} unanswered calls, and its half-open trial is its own, not a caller's`, async () => {
-    const hole = await blackHole();
+  it(`opens after ${HANG_TRIP_FAILURES} unanswered calls on established connections, and its half-open trial is its own, not a caller's`, async () => {
+    const hole = await frozenAfterHandshake();
     const db = new Database({ url: `postgres://u:p@127.0.0.1:${hole.port}/db`, queryTimeoutMs: 200, breakerResetMs: 300, log: silentLogger });
     cleanup.push(() => db.close(), () => hole.close());
     const select = () => db.run((pool) => pool.query('SELECT 1'));
 
-    // the first callers pay the (bounded) connect timeout, one after the other: the rolling rate alone would not trip
+    // the first callers connect, then pay the (bounded) query timeout, one after the other: the rolling rate alone would not trip
     for (let i = 0; i < HANG_TRIP_FAILURES; i++) {
       const r = await timed(select());
       expect(r.ms).toBeGreaterThanOrEqual(150);
@@ -72,5 +99,21 @@ describe('Database breaker against a PostgreSQL that never answers', () => {
     expect(hole.connections()).toBe(before + 1);
     await untilState(db, 'half-open');
     expect((await timed(select())).code).toBe('EOPENBREAKER');
+  });
+
+  it('a call that could not connect in time is not an unanswered one: new connections timing out (a loaded host) do not trip it, the rolling rate still does', async () => {
+    const hole = await blackHole();
+    const db = new Database({ url: `postgres://u:p@127.0.0.1:${hole.port}/db`, queryTimeoutMs: 200, breakerResetMs: 300, log: silentLogger });
+    cleanup.push(() => db.close(), () => hole.close());
+    const select = () => db.run((pool) => pool.query('SELECT 1'));
+
+    // the rolling-restart finding: a restarted node's first new connections time out together under host load
+    const together = await Promise.all(Array.from({ length: HANG_TRIP_FAILURES }, () => timed(select())));
+    for (const r of together) expect(r.code).not.toBe('EOPENBREAKER');
+    expect(db.breakerState).toBe('closed');
+    // a database that stays away: the rolling error rate opens the breaker from the third failed call on
+    expect((await timed(select())).code).not.toBe('EOPENBREAKER');
+    expect(db.breakerState).toBe('open');
+    expect(await timed(select())).toMatchObject({ code: 'EOPENBREAKER' });
   });
 });

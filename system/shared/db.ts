@@ -54,6 +54,23 @@ export function createServiceDatabase(
 export const HANG_TRIP_FAILURES = 2;
 
 /**
+ * Failures before any connection to PostgreSQL was established for the call: a new connection that did not
+ * finish TCP + authentication + backend start in time (pg-pool, pg), or no pooled connection free in time. Not
+ * counted by the hang trip (nor do they reset its count): on a loaded host this is the first thing to time out
+ * while the established connections still answer. A restarted api node under load (rolling-restart) had two new
+ * connections time out together and the hang trip refused every purchase for a second (17× 202 in one run).
+ * A frozen PostgreSQL leaves the established connections unanswered too, and those trip it; a database that
+ * stays away from a cold pool still opens the breaker by the rolling error rate (3 calls).
+ */
+const CONNECT_PHASE_MESSAGES = ['connection terminated due to connection timeout', 'timeout exceeded when trying to connect', 'timeout expired'];
+
+/** Did the call fail before it had an established connection (see CONNECT_PHASE_MESSAGES)? */
+export function failedToConnect(err: unknown): boolean {
+  const msg = errorMessage(err).toLowerCase();
+  return CONNECT_PHASE_MESSAGES.some((m) => msg === m || msg.startsWith(m));
+}
+
+/**
  * A transaction abandoned because its deadline passed before COMMIT was sent:
  * its connection was destroyed, so PostgreSQL rolls it back; it can never commit.
  */
@@ -72,13 +89,12 @@ function destroyConnection(client: pg.PoolClient): void {
 }
 
 /**
- * PostgreSQL access: a pool with bounded connect/query timeouts behind an
- * opossum circuit breaker, so that a dead or hanging database costs microseconds
- * per call once the breaker is open. The breaker opens on the rolling error rate
- * or after HANG_TRIP_FAILURES unanswered calls in a row. When it half-opens after
- * `breakerResetMs` the one trial call is a `SELECT 1` of its own, never a user's
- * request: user calls keep failing fast until the trial got an answer (then it
- * closes; no answer within the timeouts: open again for another `breakerResetMs`).
+ * PostgreSQL access: a pool with bounded connect/query timeouts behind an opossum circuit breaker, so that a
+ * dead or hanging database costs microseconds per call once the breaker is open. The breaker opens on the
+ * rolling error rate or after HANG_TRIP_FAILURES unanswered calls in a row on established connections. When it
+ * half-opens after `breakerResetMs` the one trial call is a `SELECT 1` of its own, never a user's request: user
+ * calls keep failing fast until the trial got an answer (then it closes; no answer within the timeouts: open
+ * again for another `breakerResetMs`).
  * Reconnection is implicit: the pool opens new connections on demand.
  */
 export class Database {
@@ -142,7 +158,10 @@ export class Database {
     this.breaker.on('halfOpen', () => void this.run((pool) => pool.query('SELECT 1')).catch(() => undefined));
   }
 
-  /** Open the breaker after HANG_TRIP_FAILURES unanswered calls in a row (any answer, even an error, resets the count). */
+  /**
+   * Open the breaker after HANG_TRIP_FAILURES unanswered calls in a row on established connections (any answer,
+   * even an error, resets the count; a failure to connect neither counts nor resets it).
+   */
   private tripOnHang(): void {
     let unanswered = 0;
     this.breaker.on('success', () => {
@@ -153,6 +172,7 @@ export class Database {
         unanswered = 0;
         return;
       }
+      if (failedToConnect(err)) return;
       unanswered += 1;
       // from closed only: a half-open breaker whose trial got no answer opens again by itself
       if (unanswered >= HANG_TRIP_FAILURES && this.breaker.closed) {
