@@ -18,8 +18,7 @@ describe('gray faults from scenario files (real stack)', () => {
   it.each([
     ['db-latency', 'latency'],
     ['db-lock', 'db-lock'],
-    // packet-loss is not here: it fails about 1 run in 3 (a 503 on a read from the lossy node, the read-path
-    // bug db-freeze also finds; see scenarios/README.md). Its driver is covered by test/faults/gray-faults.itest.ts.
+    ['packet-loss', 'loss'],
     ['cpu-throttle', 'throttle'],
     ['bandwidth', 'bandwidth'],
     ['db-partition', 'partition'],
