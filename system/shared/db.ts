@@ -55,12 +55,13 @@ export const HANG_TRIP_FAILURES = 2;
 
 /**
  * Failures before any connection to PostgreSQL was established for the call: a new connection that did not
- * finish TCP + authentication + backend start in time (pg-pool, pg), or no pooled connection free in time. Not
- * counted by the hang trip (nor do they reset its count): on a loaded host this is the first thing to time out
+ * finish TCP + authentication + backend start in time (pg-pool, pg), or no pooled connection free in time. They
+ * cannot start a hang-trip streak (nor do they reset one): on a loaded host this is the first thing to time out
  * while the established connections still answer. A restarted api node under load (rolling-restart) had two new
  * connections time out together and the hang trip refused every purchase for a second (17× 202 in one run).
- * A frozen PostgreSQL leaves the established connections unanswered too, and those trip it; a database that
- * stays away from a cold pool still opens the breaker by the rolling error rate (3 calls).
+ * A frozen PostgreSQL leaves the established connections unanswered too: the first of those starts the streak,
+ * and a failure to connect after it extends it (a thin pool); a database that stays away from a cold pool
+ * still opens the breaker by the rolling error rate (3 calls).
  */
 const CONNECT_PHASE_MESSAGES = ['connection terminated due to connection timeout', 'timeout exceeded when trying to connect', 'timeout expired'];
 
@@ -159,8 +160,8 @@ export class Database {
   }
 
   /**
-   * Open the breaker after HANG_TRIP_FAILURES unanswered calls in a row on established connections (any answer,
-   * even an error, resets the count; a failure to connect neither counts nor resets it).
+   * Open the breaker after HANG_TRIP_FAILURES unanswered calls in a row, the first on an established connection
+   * (any answer, even an error, resets the count; a failure to connect counts only once a streak has begun).
    */
   private tripOnHang(): void {
     let unanswered = 0;
@@ -172,7 +173,8 @@ export class Database {
         unanswered = 0;
         return;
       }
-      if (failedToConnect(err)) return;
+      // a failure to connect cannot start a streak (host load), only extend one an established connection started
+      if (failedToConnect(err) && unanswered === 0) return;
       unanswered += 1;
       // from closed only: a half-open breaker whose trial got no answer opens again by itself
       if (unanswered >= HANG_TRIP_FAILURES && this.breaker.closed) {
