@@ -3,36 +3,19 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Database, HANG_TRIP_FAILURES, type BreakerState } from './db.js';
 import { silentLogger } from './logger.js';
 
-/** A "PostgreSQL" that accepts connections and never answers (frozen, black-holed): a real TCP socket, no mock. */
-async function blackHole(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
-  const sockets: Socket[] = [];
-  const server: Server = createServer((socket) => sockets.push(socket));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    port,
-    connections: () => sockets.length,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
+/** AuthenticationOk ('R') then ReadyForQuery ('Z', idle): the server's answer to a startup message. */
+const STARTUP_ANSWER = Buffer.from([0x52, 0, 0, 0, 8, 0, 0, 0, 0, 0x5a, 0, 0, 0, 5, 0x49]);
 
 /**
- * A "PostgreSQL" that lets clients connect (startup answered: AuthenticationOk, ReadyForQuery) and then never
- * answers a query: frozen behind established connections. A real TCP socket speaking the wire protocol, no mock.
+ * A "PostgreSQL" that never answers a query: a real TCP socket, no mock. `frozen: 'connect'` never answers at all
+ * (a connect times out: black-holed, or a new connection on a loaded host); `frozen: 'queries'` lets clients
+ * connect (the startup message answered) and then swallows everything (frozen behind established connections).
  */
-async function frozenAfterHandshake(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
+async function frozenPostgres(frozen: 'connect' | 'queries'): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
   const sockets: Socket[] = [];
-  const ready = Buffer.concat([
-    Buffer.from([0x52, 0, 0, 0, 8, 0, 0, 0, 0]), // 'R' AuthenticationOk
-    Buffer.from([0x5a, 0, 0, 0, 5, 0x49]), // 'Z' ReadyForQuery, idle
-  ]);
   const server: Server = createServer((socket) => {
     sockets.push(socket);
-    socket.once('data', () => socket.write(ready)); // the startup message; everything after it is swallowed
+    if (frozen === 'queries') socket.once('data', () => socket.write(STARTUP_ANSWER));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -71,7 +54,7 @@ describe('Database breaker against a PostgreSQL that never answers', () => {
   });
 
   it(`opens after ${HANG_TRIP_FAILURES} unanswered calls on established connections, and its half-open trial is its own, not a caller's`, async () => {
-    const hole = await frozenAfterHandshake();
+    const hole = await frozenPostgres('queries');
     const db = new Database({ url: `postgres://u:p@127.0.0.1:${hole.port}/db`, queryTimeoutMs: 200, breakerResetMs: 300, log: silentLogger });
     cleanup.push(() => db.close(), () => hole.close());
     const select = () => db.run((pool) => pool.query('SELECT 1'));
@@ -102,7 +85,7 @@ describe('Database breaker against a PostgreSQL that never answers', () => {
   });
 
   it('a call that could not connect in time is not an unanswered one: new connections timing out (a loaded host) do not trip it, the rolling rate still does', async () => {
-    const hole = await blackHole();
+    const hole = await frozenPostgres('connect');
     const db = new Database({ url: `postgres://u:p@127.0.0.1:${hole.port}/db`, queryTimeoutMs: 200, breakerResetMs: 300, log: silentLogger });
     cleanup.push(() => db.close(), () => hole.close());
     const select = () => db.run((pool) => pool.query('SELECT 1'));
