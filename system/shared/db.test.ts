@@ -7,15 +7,15 @@ import { silentLogger } from './logger.js';
 const STARTUP_ANSWER = Buffer.from([0x52, 0, 0, 0, 8, 0, 0, 0, 0, 0x5a, 0, 0, 0, 5, 0x49]);
 
 /**
- * A "PostgreSQL" that never answers a query: a real TCP socket, no mock. `frozen: 'connect'` never answers at all
- * (a connect times out: black-holed, or a new connection on a loaded host); `frozen: 'queries'` lets clients
- * connect (the startup message answered) and then swallows everything (frozen behind established connections).
+ * A "PostgreSQL" that never answers a query: a real TCP socket, no mock. The first `connectable` connections get
+ * their startup message answered and then nothing (frozen behind established connections); later ones get no
+ * answer at all, so their connect times out (black-holed, or a new connection on a loaded host).
  */
-async function frozenPostgres(frozen: 'connect' | 'queries'): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
+async function frozenPostgres(connectable: number): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
   const sockets: Socket[] = [];
   const server: Server = createServer((socket) => {
     sockets.push(socket);
-    if (frozen === 'queries') socket.once('data', () => socket.write(STARTUP_ANSWER));
+    if (sockets.length <= connectable) socket.once('data', () => socket.write(STARTUP_ANSWER));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -54,7 +54,7 @@ describe('Database breaker against a PostgreSQL that never answers', () => {
   });
 
   it(`opens after ${HANG_TRIP_FAILURES} unanswered calls on established connections, and its half-open trial is its own, not a caller's`, async () => {
-    const hole = await frozenPostgres('queries');
+    const hole = await frozenPostgres(Infinity);
     const db = new Database({ url: `postgres://u:p@127.0.0.1:${hole.port}/db`, queryTimeoutMs: 200, breakerResetMs: 300, log: silentLogger });
     cleanup.push(() => db.close(), () => hole.close());
     const select = () => db.run((pool) => pool.query('SELECT 1'));
@@ -85,7 +85,7 @@ describe('Database breaker against a PostgreSQL that never answers', () => {
   });
 
   it('a call that could not connect in time is not an unanswered one: new connections timing out (a loaded host) do not trip it, the rolling rate still does', async () => {
-    const hole = await frozenPostgres('connect');
+    const hole = await frozenPostgres(0);
     const db = new Database({ url: `postgres://u:p@127.0.0.1:${hole.port}/db`, queryTimeoutMs: 200, breakerResetMs: 300, log: silentLogger });
     cleanup.push(() => db.close(), () => hole.close());
     const select = () => db.run((pool) => pool.query('SELECT 1'));
@@ -98,5 +98,18 @@ describe('Database breaker against a PostgreSQL that never answers', () => {
     expect((await timed(select())).code).not.toBe('EOPENBREAKER');
     expect(db.breakerState).toBe('open');
     expect(await timed(select())).toMatchObject({ code: 'EOPENBREAKER' });
+  });
+
+  it('a failure to connect extends a streak an unanswered established connection began: a frozen database behind a thin pool', async () => {
+    const hole = await frozenPostgres(1);
+    const db = new Database({ url: `postgres://u:p@127.0.0.1:${hole.port}/db`, queryTimeoutMs: 200, breakerResetMs: 300, log: silentLogger });
+    cleanup.push(() => db.close(), () => hole.close());
+    const select = () => db.run((pool) => pool.query('SELECT 1'));
+
+    expect((await timed(select())).code).not.toBe('EOPENBREAKER'); // connected, then no answer: the streak begins
+    expect(db.breakerState).toBe('closed');
+    expect((await timed(select())).code).not.toBe('EOPENBREAKER'); // its connection was dropped; a new one times out
+    expect(hole.connections()).toBe(2);
+    expect(db.breakerState).toBe('open');
   });
 });
