@@ -50,10 +50,19 @@ const MONITORING_LOCATIONS = `
 
 export function renderNginxConf({ apiNodes }: { apiNodes: string[] }): string {
   const servers = apiNodes.map((n) => `    server ${n}:${API_PORT} max_fails=1 fail_timeout=2s;`).join('\n');
+  const lastResort = apiNodes.map((n) => `    server ${n}:${API_PORT} backup max_fails=0;`).join('\n');
   return `# Rendered from cli/stack/topology.ts for ${apiNodes.length} api node(s). Do not edit by hand:
 # \`eventflow up\` renders it per stack; regenerate this copy with \`node --import tsx cli/stack/render.ts\`.
 upstream eventflow_api {
 ${servers}
+    # The same nodes again as a last resort, never marked down (max_fails=0): asked only when every node
+    # above is marked down. A node is marked for fail_timeout after its *last* failure, which comes up to
+    # proxy_connect_timeout after it went away, so a node restarted and healthy again stays out for ~2-3 s;
+    # restart the next one within that (a rolling restart on a quiet host: one node a second) and every node
+    # was marked at once: NGINX answered "no live upstreams" (503 "no api node answered", no node header)
+    # while two nodes were up. Now it tries them (a dead one costs proxy_connect_timeout, at most
+    # proxy_next_upstream_tries in all). Marks are per worker process (no shared zone).
+${lastResort}
     # Reused connections to the nodes: a fresh TCP connect per request cut the gateway's throughput
     # (docs/benchmarks.md). Partition-safe because of the timeouts below: a reused connection to a
     # node cut off the network fails after proxy_read_timeout (3 s), max_fails=1 takes the node out for

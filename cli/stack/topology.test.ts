@@ -111,6 +111,15 @@ describe('rendered config', () => {
     const conf = renderNginxConf({ apiNodes: ['api-1', 'api-2'] });
     expect(conf).toContain('server api-1:3000 max_fails=1 fail_timeout=2s;');
     expect(conf).toContain('proxy_next_upstream error timeout http_502 non_idempotent;');
+    // every node again as a never-marked backup tier, after the primaries: NGINX never answers "no live
+    // upstreams" while a node is up (rolling-restart: every node marked down at once, two of them healthy)
+    const upstream = conf.slice(conf.indexOf('upstream eventflow_api {'), conf.indexOf('}'));
+    expect(upstream.match(/^ {4}server .*$/gm)).toEqual([
+      '    server api-1:3000 max_fails=1 fail_timeout=2s;',
+      '    server api-2:3000 max_fails=1 fail_timeout=2s;',
+      '    server api-1:3000 backup max_fails=0;',
+      '    server api-2:3000 backup max_fails=0;',
+    ]);
     expect(conf).toContain('client_max_body_size 16k;');
     expect(conf).toContain('location /analytics/ {\n        proxy_pass http://analytics:3001/;');
     expect(conf).toMatch(/location ~ \^\/\(events\|purchase\|orders\|health\)/);

@@ -23,8 +23,8 @@ export interface Single {
 
 /**
  * Cache-aside catalogue. Fresh copy in Redis (short TTL) → PostgreSQL → the
- * last known copy in Redis (marked stale) while PostgreSQL is down. Redis down
- * → PostgreSQL directly. Both down → 503. A node-local copy is kept only for
+ * last known copy in Redis (marked stale) while PostgreSQL is down or does not
+ * answer in time. Redis down → PostgreSQL directly. Both down → 503. A node-local copy is kept only for
  * pricing purchases on the async path.
  */
 export class Catalogue {
@@ -38,13 +38,15 @@ export class Catalogue {
     private readonly log: Logger,
   ) {}
 
-  private async cached(key: string): Promise<Event[] | undefined | 'error'> {
-    try {
-      const value = await this.cache.getJson<Event[]>(key);
-      return value;
-    } catch (err) {
-      this.log.debug({ err: errorMessage(err) }, 'cache read failed');
-      return 'error';
+  /** One read of a cached copy; `attempts` > 1 retries a failed read while Redis is connected (never a disconnected one). */
+  private async cached(key: string, attempts = 1): Promise<Event[] | undefined | 'error'> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.cache.getJson<Event[]>(key);
+      } catch (err) {
+        this.log.debug({ err: errorMessage(err), key, attempt }, 'cache read failed');
+        if (attempt >= attempts || !this.cache.ready) return 'error';
+      }
     }
   }
 
@@ -78,17 +80,26 @@ export class Catalogue {
       return { events: fresh, source: 'cache', stale: false };
     }
     this.metrics.cacheRequests.inc({ result: fresh === 'error' ? 'error' : 'miss' });
-    let dbError: unknown;
     try {
       return { events: await this.loadFromDb(), source: 'db', stale: false };
     } catch (err) {
-      dbError = err;
+      return { events: await this.lastKnown(err), source: 'cache', stale: true };
     }
-    if (fresh !== 'error') {
-      const last = await this.cached(LAST_KEY);
-      if (Array.isArray(last)) return { events: last, source: 'cache', stale: true };
-    }
-    throw unavailable(`catalogue unavailable: database (${errorMessage(dbError)}) and cache both unreachable`);
+  }
+
+  /**
+   * The last known copy once PostgreSQL failed (served as stale), else 503. Asked even when the fresh read just
+   * failed: one timed-out Redis command (a lost packet, a stalled host) is not a Redis outage, and a Redis that is
+   * really gone costs nothing more (no offline queue: commands fail at once while disconnected). At most two
+   * reads of 300 ms each: a paused Redis stays bounded.
+   */
+  private async lastKnown(dbError: unknown): Promise<Event[]> {
+    // the last line before a 503, so a timed-out read is tried once more: on a loaded host a command's timer can
+    // fire before its answer, already in the socket, is read (timers run before I/O after a stall)
+    const last = await this.cached(LAST_KEY, 2);
+    if (Array.isArray(last)) return last;
+    const cache = last === 'error' ? 'cache unreachable' : 'no cached copy yet';
+    throw unavailable(`catalogue unavailable: database (${errorMessage(dbError)}) and ${cache}`);
   }
 
   async get(id: number): Promise<Single> {
@@ -101,25 +112,17 @@ export class Catalogue {
       }
     }
     this.metrics.cacheRequests.inc({ result: fresh === 'error' ? 'error' : 'miss' });
-    let dbError: unknown;
+    let events: Event[];
+    let stale = false;
     try {
-      const events = await this.loadFromDb();
-      const event = events.find((e) => e.id === id);
-      if (!event) throw eventNotFound(id);
-      return { event, source: 'db', stale: false };
+      events = await this.loadFromDb();
     } catch (err) {
-      if (!(err instanceof Error) || err.name === 'AppError') throw err;
-      dbError = err;
+      events = await this.lastKnown(err);
+      stale = true;
     }
-    if (fresh !== 'error') {
-      const last = await this.cached(LAST_KEY);
-      if (Array.isArray(last)) {
-        const event = last.find((e) => e.id === id);
-        if (!event) throw eventNotFound(id);
-        return { event, source: 'cache', stale: true };
-      }
-    }
-    throw unavailable(`catalogue unavailable: database (${errorMessage(dbError)}) and cache both unreachable`);
+    const event = events.find((e) => e.id === id);
+    if (!event) throw eventNotFound(id);
+    return { event, source: stale ? 'cache' : 'db', stale };
   }
 
   /**

@@ -1,5 +1,6 @@
 import CircuitBreaker from 'opossum';
 import pg from 'pg';
+import { classifyDbError } from './db-errors.js';
 import { AppError } from './errors.js';
 import { errorMessage, type Logger } from './logger.js';
 
@@ -44,6 +45,33 @@ export function createServiceDatabase(
 }
 
 /**
+ * Calls in a row that got no answer from PostgreSQL (connect/query/transaction timeout, connection refused or
+ * reset: classifyDbError → unreachable) that open the breaker at once, whatever the rolling error rate. The
+ * rolling rate alone lets a *hanging* database cost a full timeout per request for seconds: each failure takes
+ * the whole timeout to arrive, and the successes of the seconds before the hang dilute the rate. Two, not one: a
+ * single slow call under host load is retried once by the purchase path (broker down) and must not be refused.
+ */
+export const HANG_TRIP_FAILURES = 2;
+
+/**
+ * Failures before any connection to PostgreSQL was established for the call: a new connection that did not
+ * finish TCP + authentication + backend start in time (pg-pool, pg), or no pooled connection free in time. They
+ * cannot start a hang-trip streak (nor do they reset one): on a loaded host this is the first thing to time out
+ * while the established connections still answer. A restarted api node under load (rolling-restart) had two new
+ * connections time out together and the hang trip refused every purchase for a second (17× 202 in one run).
+ * A frozen PostgreSQL leaves the established connections unanswered too: the first of those starts the streak,
+ * and a failure to connect after it extends it (a thin pool); a database that stays away from a cold pool
+ * still opens the breaker by the rolling error rate (3 calls).
+ */
+const CONNECT_PHASE_MESSAGES = ['connection terminated due to connection timeout', 'timeout exceeded when trying to connect', 'timeout expired'];
+
+/** Did the call fail before it had an established connection (see CONNECT_PHASE_MESSAGES)? */
+export function failedToConnect(err: unknown): boolean {
+  const msg = errorMessage(err).toLowerCase();
+  return CONNECT_PHASE_MESSAGES.some((m) => msg === m || msg.startsWith(m));
+}
+
+/**
  * A transaction abandoned because its deadline passed before COMMIT was sent:
  * its connection was destroyed, so PostgreSQL rolls it back; it can never commit.
  */
@@ -62,10 +90,13 @@ function destroyConnection(client: pg.PoolClient): void {
 }
 
 /**
- * PostgreSQL access: a pool with bounded connect/query timeouts behind an
- * opossum circuit breaker, so that a dead database costs microseconds per call
- * once the breaker is open. Reconnection is implicit: the pool opens new
- * connections on demand and the breaker half-opens after `breakerResetMs`.
+ * PostgreSQL access: a pool with bounded connect/query timeouts behind an opossum circuit breaker, so that a
+ * dead or hanging database costs microseconds per call once the breaker is open. The breaker opens on the
+ * rolling error rate or after HANG_TRIP_FAILURES unanswered calls in a row on established connections. When it
+ * half-opens after `breakerResetMs` the one trial call is a `SELECT 1` of its own, never a user's request: user
+ * calls keep failing fast until the trial got an answer (then it closes; no answer within the timeouts: open
+ * again for another `breakerResetMs`).
+ * Reconnection is implicit: the pool opens new connections on demand.
  */
 export class Database {
   readonly pool: pg.Pool;
@@ -121,6 +152,36 @@ export class Database {
     this.breaker.on('open', emit('open'));
     this.breaker.on('halfOpen', emit('half-open'));
     this.breaker.on('close', emit('closed'));
+    this.tripOnHang();
+    // Take the half-open breaker's single trial slot at once (opossum lets exactly one call through until it
+    // settles), so no user request pays a hanging database's timeout to find out; this also closes the breaker
+    // of an idle node as soon as PostgreSQL answers again.
+    this.breaker.on('halfOpen', () => void this.run((pool) => pool.query('SELECT 1')).catch(() => undefined));
+  }
+
+  /**
+   * Open the breaker after HANG_TRIP_FAILURES unanswered calls in a row, the first on an established connection
+   * (any answer, even an error, resets the count; a failure to connect counts only once a streak has begun).
+   */
+  private tripOnHang(): void {
+    let unanswered = 0;
+    this.breaker.on('success', () => {
+      unanswered = 0;
+    });
+    this.breaker.on('failure', (err: unknown) => {
+      if (classifyDbError(err) !== 'unreachable') {
+        unanswered = 0;
+        return;
+      }
+      // a failure to connect cannot start a streak (host load), only extend one an established connection started
+      if (failedToConnect(err) && unanswered === 0) return;
+      unanswered += 1;
+      // from closed only: a half-open breaker whose trial got no answer opens again by itself
+      if (unanswered >= HANG_TRIP_FAILURES && this.breaker.closed) {
+        this.opts.log.warn({ dependency: 'postgres', unanswered, err: errorMessage(err) }, 'postgres does not answer: opening the breaker');
+        this.breaker.open();
+      }
+    });
   }
 
   get breakerState(): BreakerState {
@@ -188,9 +249,6 @@ export class Database {
     try {
       await client.connect();
       await client.query('SELECT 1');
-      // PostgreSQL answers again: let a trial call through the half-open breaker now, so it closes without
-      // waiting for user traffic (an idle node would otherwise report "degraded" indefinitely)
-      if (this.breaker.halfOpen) void this.run((pool) => pool.query('SELECT 1')).catch(() => undefined);
       return { up: true, latencyMs: Math.round(performance.now() - started) };
     } catch (err) {
       return { up: false, latencyMs: Math.round(performance.now() - started), error: errorMessage(err) };

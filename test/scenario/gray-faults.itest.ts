@@ -18,12 +18,12 @@ describe('gray faults from scenario files (real stack)', () => {
   it.each([
     ['db-latency', 'latency'],
     ['db-lock', 'db-lock'],
-    // packet-loss is not here: it fails about 1 run in 3 (a 503 on a read from the lossy node, the read-path
-    // bug db-freeze also finds; see scenarios/README.md). Its driver is covered by test/faults/gray-faults.itest.ts.
+    ['packet-loss', 'loss'],
     ['cpu-throttle', 'throttle'],
     ['bandwidth', 'bandwidth'],
     ['db-partition', 'partition'],
     ['db-reset', 'reset'],
+    ['db-freeze', 'timeout'],
   ])('%s passes; its %s window is healed by the step, not by the rollback', async (file, kind) => {
     const r = await run(file);
     expect(r.code, explain(r)).toBe(0);

@@ -1,10 +1,12 @@
 /**
  * Reads and the rest of the node's surface against real containers:
- * cache-aside (Redis down → PostgreSQL, PostgreSQL down → stale cache, both → 503),
+ * cache-aside (Redis down → PostgreSQL, PostgreSQL down → stale cache, both → 503; one timed-out Redis read
+ * is not "Redis down"),
  * reconnection without restart, orders read while the DB is down, the cluster
  * /health view over PEERS, metrics, and analytics (empty, with data, stale snapshot).
  */
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../../system/api/app.js';
 import { startInfra, type Infra } from '../support/infra.js';
@@ -132,6 +134,32 @@ describe('catalogue reads', () => {
       const r = await get(api1, '/events');
       return r.statusCode === 200 && !r.json<Listing>().stale;
     }, 30_000, 300);
+  });
+
+  it('PostgreSQL down and one Redis read timed out (a lost packet, a stalled host) → the stale copy, not 503', async () => {
+    const redis = new Redis(infra.redisUrl, { maxRetriesPerRequest: 0 });
+    redis.on('error', () => undefined);
+    await infra.stop('postgres');
+    try {
+      // the fresh copy has expired (2 s TTL): reads are stale now
+      await until('stale read', async () => {
+        const r = await get(api1, '/events');
+        return r.statusCode === 200 && r.json<Listing>().stale;
+      }, 10_000, 500);
+      // Redis stops answering for 450 ms: the fresh read times out (300 ms command timeout), the read of the last
+      // copy after the database failed is answered once the pause is over
+      await redis.call('CLIENT', 'PAUSE', '450', 'ALL');
+      const r = await get(api1, '/events');
+      expect(r.statusCode, r.body).toBe(200);
+      expect(r.json<Listing>()).toMatchObject({ source: 'cache', stale: true });
+      await redis.call('CLIENT', 'PAUSE', '450', 'ALL');
+      const one = await get(api1, '/events/3');
+      expect(one.statusCode, one.body).toBe(200);
+      expect(one.json()).toMatchObject({ event: { id: 3 }, stale: true });
+    } finally {
+      redis.disconnect();
+      await infra.start('postgres');
+    }
   });
 
   it('unknown order ids are 404 when the database answers', async () => {

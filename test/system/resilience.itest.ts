@@ -3,16 +3,18 @@
  * - a pg client checked out for a transaction when PostgreSQL dies must not crash the process;
  * - a sync transaction that ran past its deadline is rolled back (server side), never committed later;
  * - with the broker down and the DB up a purchase is 201, even when the first sync attempt was slow;
- * - RabbitMQ / Redis / PostgreSQL come back → the node (and notifier) reconnect within seconds, no restart.
+ * - RabbitMQ / Redis / PostgreSQL come back → the node (and notifier) reconnect within seconds, no restart;
+ * - a frozen PostgreSQL (connections accepted, nothing answered) costs what a dead one costs after the first
+ *   few requests: the breaker opens on unanswered calls and stays open, its trials are not user requests.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../../system/api/app.js';
-import { Database } from '../../system/shared/db.js';
+import { Database, HANG_TRIP_FAILURES } from '../../system/shared/db.js';
 import { silentLogger } from '../../system/shared/logger.js';
 import type { RunningNotifier } from '../../system/notifier/worker.js';
 import { startInfra, type Infra } from '../support/infra.js';
-import { sql, startApi, startNotifier, until, untilNoOpenTransaction, untilSleepingInPostgres } from './helpers.js';
+import { median, sleep, sql, startApi, startNotifier, until, untilNoOpenTransaction, untilSleepingInPostgres } from './helpers.js';
 
 let infra: Infra;
 let api: RunningService;
@@ -200,6 +202,40 @@ describe('Redis and PostgreSQL outages', () => {
     await until('node healthy again', async () => (await health()).status === 'ok', 10_000);
     expect(Date.now() - back).toBeLessThan(10_000);
     const key = `dbback-${randomUUID()}`;
+    expect((await purchase(key)).statusCode).toBe(201);
+    expect(await orderRows(key)).toHaveLength(1);
+  });
+});
+
+describe('PostgreSQL frozen (hangs without answering)', () => {
+  it('costs what a dead one costs after the first few purchases: breaker open while frozen, no user request pays a trial', async () => {
+    await until('node healthy', async () => (await health()).status === 'ok', 15_000);
+    await infra.pause('postgres');
+    const latencies: number[] = [];
+    const breakerStates = new Set<string>();
+    try {
+      // paced purchases for 6 s of freeze: long enough for several half-open periods (BREAKER_RESET_MS = 1 s)
+      const until6s = Date.now() + 6000;
+      for (let i = 0; i < 200 && Date.now() < until6s; i++) {
+        const started = performance.now();
+        const r = await purchase(`frozen-${randomUUID()}`);
+        latencies.push(performance.now() - started);
+        expect(r.statusCode, r.body).toBe(202);
+        if (latencies.length > HANG_TRIP_FAILURES) breakerStates.add((await health()).breaker);
+        await sleep(100);
+      }
+    } finally {
+      await infra.unpause('postgres');
+    }
+    // the purchases that found out paid the 1 s timeout; none after them (a user request as half-open trial would)
+    const paidTimeout = latencies.filter((ms) => ms >= 800);
+    expect(paidTimeout.length, `latencies: ${latencies.map(Math.round).join(', ')}`).toBeLessThanOrEqual(HANG_TRIP_FAILURES);
+    expect(latencies.length).toBeGreaterThan(10);
+    expect(median(latencies.slice(HANG_TRIP_FAILURES))).toBeLessThan(100);
+    expect([...breakerStates].filter((s) => s === 'closed')).toEqual([]);
+    // thawed: the breaker's own trial closes it without user traffic, and purchases are synchronous again
+    await until('node healthy after the freeze', async () => (await health()).status === 'ok', 10_000);
+    const key = `thawed-${randomUUID()}`;
     expect((await purchase(key)).statusCode).toBe(201);
     expect(await orderRows(key)).toHaveLength(1);
   });
