@@ -159,24 +159,38 @@ async function outageAndDrain(s: StackAccess, gateway: string, durationS: number
     await execa('docker', ['start', s.container('postgres')]);
   }
   await waitForPostgres(s);
+  // wait until the count stops rising (the drain is over), then time it from the orders' own commit times
   const deadline = Date.now() + 180_000;
-  let first: { n: number; t: number } | undefined;
   let last = { n: 0, t: performance.now() };
   let stableSince = performance.now();
   while (Date.now() < deadline) {
     const n = await countOrders(s, prefix).catch(() => last.n);
     const t = performance.now();
     if (n > last.n) {
-      if (!first) first = { n: last.n, t: last.t };
       last = { n, t };
       stableSince = t;
-    } else if (t - stableSince > 3000 && (first || t - stableSince > 60_000)) break;
+    } else if (t - stableSince > 3000 && (last.n > 0 || t - stableSince > 60_000)) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  const drained = first ? last.n - first.n : 0;
-  const drainRate = first && last.t > first.t ? drained / ((last.t - first.t) / 1000) : 0;
+  const { drainRate } = await drainTiming(s, prefix);
   const acknowledged = accepted.requests - accepted.non2xx + warm.requests - warm.non2xx + deadDbMs.length;
   return { accepted, drainRate, drained: last.n, acknowledged, deadDbMs };
+}
+
+/**
+ * The drain's rate from the orders' commit times (`persisted_at` is its transaction's start, one per batch):
+ * the orders of every transaction after the first over the time from the first to the last. Neither the
+ * notifier's reconnect backoff nor the poll interval is in it. One transaction only: no rate (0).
+ */
+async function drainTiming(s: StackAccess, prefix: string): Promise<{ drainRate: number }> {
+  const [r] = await s.query<{ after_first: number; span_ms: number | null }>(
+    `WITH d AS (SELECT persisted_at FROM orders WHERE idempotency_key LIKE $1)
+     SELECT count(*) FILTER (WHERE persisted_at > (SELECT min(persisted_at) FROM d))::int AS after_first,
+            (extract(epoch FROM max(persisted_at) - min(persisted_at)) * 1000)::float8 AS span_ms
+       FROM d`,
+    [`${prefix}-%`],
+  );
+  return { drainRate: r && r.span_ms ? r.after_first / (r.span_ms / 1000) : 0 };
 }
 
 export async function run(): Promise<void> {
@@ -290,7 +304,7 @@ export async function run(): Promise<void> {
     notes: [
       'Direct = the api node\'s address on the stack network (it publishes no port); NGINX is measured at its own address, so both go through the same client and path.',
       `Purchases buy the bench-only event ${BENCH_EVENT} (inserted by the bench, stock topped up before each run), one unique Idempotency-Key per request (wrk Lua script).`,
-      'Drain = orders persisted per second from the first persisted order after PostgreSQL returns to the last (the notifier\'s reconnect backoff is not counted). "Acknowledged" counts the 2xx answers wrk saw; requests still in flight when wrk stops are accepted and persisted too, so persisted can exceed it by up to the connection count.',
+      'Drain = orders persisted per second after PostgreSQL returns, from the orders\' commit times (`persisted_at`, one per notifier transaction): the orders of every transaction after the first over the time from the first to the last (the notifier\'s reconnect backoff and the bench\'s polling are not in it). "Acknowledged" counts the 2xx answers wrk saw; requests still in flight when wrk stops are accepted and persisted too, so persisted can exceed it by up to the connection count.',
       'The host is shared: figures are comparable within one run (ratios), not across machines.',
     ],
   };
