@@ -8,7 +8,7 @@ import { ATTEMPTS_HEADER, encodeMessage, PUBLISH_OPTIONS_BASE, QUEUE, type Purch
 import type { Metrics, PURCHASE_OUTCOMES } from '../shared/metrics.js';
 import { orderIdFor } from '../shared/order-id.js';
 import type { Catalogue } from './catalogue.js';
-import type { PendingRecord, PendingStore } from './pending.js';
+import type { PendingStore } from './pending.js';
 import { priceOrder } from './pricing.js';
 import { PurchaseStatement, type OrderRow } from './purchase-statement.js';
 
@@ -112,12 +112,7 @@ export class PurchaseService {
 
   /** The asynchronous path: durable message with publisher confirm, then PENDING record, then 202. */
   private async asyncPurchase(input: PurchaseInput, orderId: string, acceptedAt: string, dbError: unknown): Promise<PurchaseOutcome> {
-    return this.accepted(await this.publishPurchase(input, orderId, acceptedAt, dbError));
-  }
-
-  /** Price from the node's catalogue, publish the durable message and wait for the broker's confirm (nothing recorded yet). */
-  private async publishPurchase(input: PurchaseInput, orderId: string, acceptedAt: string, dbError: unknown): Promise<PurchaseMessage> {
-    const { broker, catalogue, nodeId, log } = this.deps;
+    const { broker, catalogue, pending, nodeId, log } = this.deps;
     const { event, catalogueKnown } = await catalogue.lookupOffline(input.eventId);
     if (!event) {
       if (catalogueKnown) throw eventNotFound(input.eventId);
@@ -159,54 +154,36 @@ export class PurchaseService {
         RETRY_AFTER_SECONDS,
       );
     }
-    return message;
-  }
-
-  /** The broker confirmed: the PENDING record (node memory + Redis), then the 202. */
-  private async accepted(message: PurchaseMessage): Promise<PurchaseOutcome> {
-    await this.deps.pending.record(message);
-    const { orderId, eventId, quantity, totalCents, idempotencyKey } = message;
-    return { httpStatus: 202, body: { status: 'ACCEPTED_ASYNC', orderId, eventId, quantity, totalCents, idempotencyKey } };
-  }
-
-  /** The answer for a key already accepted asynchronously (by any node): its row once persisted, else the same 202. */
-  private async replay(known: PendingRecord, key: string): Promise<PurchaseOutcome> {
-    const settled = await this.deps.db.run((pool) => this.findByKey(pool, key)).catch(() => undefined);
-    if (settled) return this.answerFromRow(settled, key);
-    const { orderId, eventId, quantity, totalCents, idempotencyKey } = known;
-    return { httpStatus: 202, body: { status: 'ACCEPTED_ASYNC', orderId, eventId, quantity, totalCents, idempotencyKey } };
-  }
-
-  /**
-   * The breaker is open (PostgreSQL known dead): the sync attempt would fail at once, so the replay lookup in
-   * Redis and the publish run at the same time — one round trip less per purchase during an outage. A key
-   * already accepted keeps its first answer (its PENDING record is not touched); the message this request
-   * published carries the same order id and key, so the notifier records it as a duplicate: one order.
-   */
-  private async outagePurchase(input: PurchaseInput, orderId: string, acceptedAt: string): Promise<PurchaseOutcome> {
-    const dbError = new Error('circuit breaker open: PostgreSQL unreachable');
-    const [known, published] = await Promise.allSettled([
-      this.deps.pending.findByKey(input.idempotencyKey),
-      this.publishPurchase(input, orderId, acceptedAt, dbError),
-    ]);
-    const record = known.status === 'fulfilled' ? known.value : undefined; // findByKey never rejects (Redis down: undefined)
-    if (record) return this.replay(record, input.idempotencyKey);
-    if (published.status === 'rejected') throw published.reason;
-    const outcome = await this.accepted(published.value);
-    this.deps.metrics.purchases.inc({ outcome: 'accepted_async' });
-    return outcome;
+    await pending.record(message);
+    return {
+      httpStatus: 202,
+      body: { status: 'ACCEPTED_ASYNC', orderId, eventId: input.eventId, quantity: input.quantity, totalCents, idempotencyKey: input.idempotencyKey },
+    };
   }
 
   async purchase(input: PurchaseInput): Promise<PurchaseOutcome> {
     const { pending, db, metrics } = this.deps;
     try {
+      // replay of an order accepted asynchronously (by any node): same order, never a second one
+      const known = await pending.findByKey(input.idempotencyKey);
+      if (known) {
+        const settled = await db.run((pool) => this.findByKey(pool, input.idempotencyKey)).catch(() => undefined);
+        if (settled) return this.answerFromRow(settled, input.idempotencyKey);
+        return {
+          httpStatus: 202,
+          body: {
+            status: 'ACCEPTED_ASYNC',
+            orderId: known.orderId,
+            eventId: known.eventId,
+            quantity: known.quantity,
+            totalCents: known.totalCents,
+            idempotencyKey: known.idempotencyKey,
+          },
+        };
+      }
       // one key, one order id: on every node, on every path, whatever is down (system/shared/order-id.ts)
       const orderId = orderIdFor(input.idempotencyKey);
       const acceptedAt = new Date().toISOString();
-      if (db.breakerState === 'open' && this.deps.broker.ready) return await this.outagePurchase(input, orderId, acceptedAt);
-      // replay of an order accepted asynchronously (by any node): same order, never a second one
-      const known = await pending.findByKey(input.idempotencyKey);
-      if (known) return await this.replay(known, input.idempotencyKey);
       let outcome: PurchaseOutcome;
       try {
         outcome = await this.syncPurchase(input, orderId, acceptedAt);
