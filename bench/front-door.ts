@@ -6,6 +6,9 @@
  *
  *   EVENTFLOW_BENCH_STACK (EVENTFLOW_STACK or "default")  EVENTFLOW_BENCH_SECONDS (5)
  *   EVENTFLOW_BENCH_REPS (3)  EVENTFLOW_BENCH_OUTAGE_REPS (1)
+ *   EVENTFLOW_BENCH_ROWS: comma-separated row ids to measure (default all: ROW_IDS), e.g.
+ *   `purchase-async-gateway,drain` while working on one path; only the measurements those rows need run,
+ *   and the partial table is printed, written only to EVENTFLOW_BENCH_OUT when set.
  * Needs `wrk` on the host and a running stack; touches only loopback and the stack's containers.
  */
 import { randomUUID } from 'node:crypto';
@@ -26,8 +29,23 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BENCH_EVENT = 900;
 const BENCH_STOCK = 10_000_000;
 const READ_CONNECTIONS = 32;
+/** the catalogue's fresh copy lives 2 s in Redis (system/api/catalogue.ts); a little more to be sure it expired */
+const CATALOGUE_FRESH_MS = 2200;
 const PURCHASE_CONNECTIONS = 16;
 const GENERATOR_CONNECTIONS = 64;
+
+/** The rows of the table, in order; EVENTFLOW_BENCH_ROWS picks some of them. */
+export const ROW_IDS = ['reads-events', 'reads-health', 'load-generator', 'purchase-sync-gateway', 'purchase-sync-direct', 'purchase-async-gateway', 'drain'] as const;
+type RowId = (typeof ROW_IDS)[number];
+
+/** The rows named by EVENTFLOW_BENCH_ROWS (all when unset); an unknown id is an error naming the known ones. */
+export function selectedRows(spec: string | undefined): Set<RowId> {
+  if (!spec?.trim()) return new Set(ROW_IDS);
+  const ids = spec.split(',').map((x) => x.trim()).filter(Boolean);
+  const unknown = ids.filter((id) => !(ROW_IDS as readonly string[]).includes(id));
+  if (unknown.length) throw new Error(`EVENTFLOW_BENCH_ROWS: unknown row id(s) ${unknown.join(', ')}; known: ${ROW_IDS.join(', ')}`);
+  return new Set(ids as RowId[]);
+}
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -142,8 +160,20 @@ async function apiRssMiB(s: StackAccess, nodes: string[]): Promise<{ max: number
   return { max, detail: per.join(', ') };
 }
 
+/**
+ * Make the catalogue's last known copy in Redis (what the async path prices from) include the bench event:
+ * once the fresh copy has expired, a listing reloads it from PostgreSQL and stores both copies.
+ */
+async function refreshCatalogue(base: string): Promise<void> {
+  await new Promise((r) => setTimeout(r, CATALOGUE_FRESH_MS));
+  const r = await fetch(`${base}/events`, { signal: AbortSignal.timeout(10_000) });
+  const listed = (await r.json()) as { events?: Array<{ id: number }> };
+  if (!listed.events?.some((e) => e.id === BENCH_EVENT)) throw new Error(`GET ${base}/events does not list the bench event ${BENCH_EVENT} (HTTP ${r.status})`);
+}
+
 async function outageAndDrain(s: StackAccess, gateway: string, durationS: number): Promise<{ accepted: WrkResult; drainRate: number; drained: number; acknowledged: number; deadDbMs: number[] }> {
   const prefix = `bench-async-${randomUUID().slice(0, 8)}`;
+  await refreshCatalogue(gateway.replace(/\/purchase$/, ''));
   await execa('docker', ['kill', s.container('postgres')]);
   let accepted: WrkResult;
   let warm: WrkResult;
@@ -157,24 +187,38 @@ async function outageAndDrain(s: StackAccess, gateway: string, durationS: number
     await execa('docker', ['start', s.container('postgres')]);
   }
   await waitForPostgres(s);
+  // wait until the count stops rising (the drain is over), then time it from the orders' own commit times
   const deadline = Date.now() + 180_000;
-  let first: { n: number; t: number } | undefined;
   let last = { n: 0, t: performance.now() };
   let stableSince = performance.now();
   while (Date.now() < deadline) {
     const n = await countOrders(s, prefix).catch(() => last.n);
     const t = performance.now();
     if (n > last.n) {
-      if (!first) first = { n: last.n, t: last.t };
       last = { n, t };
       stableSince = t;
-    } else if (t - stableSince > 3000 && (first || t - stableSince > 60_000)) break;
+    } else if (t - stableSince > 3000 && (last.n > 0 || t - stableSince > 60_000)) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  const drained = first ? last.n - first.n : 0;
-  const drainRate = first && last.t > first.t ? drained / ((last.t - first.t) / 1000) : 0;
+  const { drainRate } = await drainTiming(s, prefix);
   const acknowledged = accepted.requests - accepted.non2xx + warm.requests - warm.non2xx + deadDbMs.length;
   return { accepted, drainRate, drained: last.n, acknowledged, deadDbMs };
+}
+
+/**
+ * The drain's rate from the orders' commit times (`persisted_at` is its transaction's start, one per batch):
+ * the orders of every transaction after the first over the time from the first to the last. Neither the
+ * notifier's reconnect backoff nor the poll interval is in it. One transaction only: no rate (0).
+ */
+async function drainTiming(s: StackAccess, prefix: string): Promise<{ drainRate: number }> {
+  const [r] = await s.query<{ after_first: number; span_ms: number | null }>(
+    `WITH d AS (SELECT persisted_at FROM orders WHERE idempotency_key LIKE $1)
+     SELECT count(*) FILTER (WHERE persisted_at > (SELECT min(persisted_at) FROM d))::int AS after_first,
+            (extract(epoch FROM max(persisted_at) - min(persisted_at)) * 1000)::float8 AS span_ms
+       FROM d`,
+    [`${prefix}-%`],
+  );
+  return { drainRate: r && r.span_ms ? r.after_first / (r.span_ms / 1000) : 0 };
 }
 
 export async function run(): Promise<void> {
@@ -182,7 +226,9 @@ export async function run(): Promise<void> {
   const durationS = Math.max(1, Math.min(60, Number(process.env.EVENTFLOW_BENCH_SECONDS ?? 5)));
   const reps = Math.max(1, Math.min(10, Number(process.env.EVENTFLOW_BENCH_REPS ?? 3)));
   const outageReps = Math.max(1, Math.min(5, Number(process.env.EVENTFLOW_BENCH_OUTAGE_REPS ?? 1)));
-  const outDir = process.env.EVENTFLOW_BENCH_OUT ?? join(ROOT, 'docs');
+  const want = selectedRows(process.env.EVENTFLOW_BENCH_ROWS);
+  // a partial table never replaces docs/benchmarks.md: it is written only where EVENTFLOW_BENCH_OUT says
+  const outDir = process.env.EVENTFLOW_BENCH_OUT ?? (want.size === ROW_IDS.length ? join(ROOT, 'docs') : undefined);
   const s = await accessStack(stack);
   const nginx = `http://${await s.ip('nginx')}:80`;
   const node = `http://${await s.ip('api-1')}:3000`;
@@ -191,69 +237,77 @@ export async function run(): Promise<void> {
   const post = (base: string) => () =>
     wrk({ url: `${base}/purchase`, connections: PURCHASE_CONNECTIONS, durationS, script: purchaseScript(BENCH_EVENT, `bench-sync-${randomUUID().slice(0, 8)}`) });
 
-  log(`stack "${stack}", gateway ${nginx}, node api-1 ${node}, ${reps} × ${durationS} s`);
-  const events = await sideBySide(reps, 'GET /events', get(nginx, '/events'), get(node, '/events'));
-  const health = await sideBySide(reps, 'GET /health/node', get(nginx, '/health/node'), get(node, '/health/node'));
-  const staticHealth = await sideBySide(reps, 'GET /nginx-health', get(nginx, '/nginx-health'), async () => undefined);
-  const generator = await generatorVsWrk(nginx, '/nginx-health', reps, durationS);
-  const syncGateway = await sideBySide(reps, 'POST /purchase via NGINX vs pgbench', post(nginx), () =>
-    pgbench(s, { eventId: BENCH_EVENT, clients: PURCHASE_CONNECTIONS, durationS }),
-  );
-  const syncDirect = await sideBySide(reps, 'POST /purchase on api-1', post(node), async () => undefined);
-  const pgTps = medianOf(syncGateway.b, (r) => r.tps);
+  const skip = async <A, B>(): Promise<{ a: A[]; b: B[] }> => ({ a: [], b: [] });
+  const needPgbench = want.has('purchase-sync-gateway') || want.has('purchase-sync-direct') || want.has('drain');
+  const needOutage = want.has('purchase-async-gateway') || want.has('drain');
+
+  log(`stack "${stack}", gateway ${nginx}, node api-1 ${node}, ${reps} × ${durationS} s, rows: ${[...want].join(', ')}`);
+  const events = want.has('reads-events') ? await sideBySide(reps, 'GET /events', get(nginx, '/events'), get(node, '/events')) : await skip<WrkResult, WrkResult>();
+  const health = want.has('reads-health') ? await sideBySide(reps, 'GET /health/node', get(nginx, '/health/node'), get(node, '/health/node')) : await skip<WrkResult, WrkResult>();
+  const staticHealth = want.has('reads-health') ? await sideBySide(reps, 'GET /nginx-health', get(nginx, '/nginx-health'), async () => undefined) : await skip<WrkResult, undefined>();
+  const generator = want.has('load-generator') ? await generatorVsWrk(nginx, '/nginx-health', reps, durationS) : { wrk: [], generator: [] };
+  const pgb = () => pgbench(s, { eventId: BENCH_EVENT, clients: PURCHASE_CONNECTIONS, durationS });
+  const syncGateway = needPgbench
+    ? await sideBySide(reps, want.has('purchase-sync-gateway') ? 'POST /purchase via NGINX vs pgbench' : 'pgbench', want.has('purchase-sync-gateway') ? post(nginx) : async () => undefined, pgb)
+    : await skip<WrkResult | undefined, Awaited<ReturnType<typeof pgb>>>();
+  const syncDirect = want.has('purchase-sync-direct') ? await sideBySide(reps, 'POST /purchase on api-1', post(node), async () => undefined) : await skip<WrkResult, undefined>();
+  const pgTps = needPgbench ? medianOf(syncGateway.b, (r) => r.tps) : 0;
 
   const rss = await apiRssMiB(s, ['api-1', 'api-2', 'api-3']);
-  const publish = await sideBySide(outageReps, 'raw confirm-publish', async () => rawConfirmPublish(await s.amqpUrl(), { inFlight: PURCHASE_CONNECTIONS, durationS }), async () => undefined);
+  const publish = want.has('purchase-async-gateway')
+    ? await sideBySide(outageReps, 'raw confirm-publish', async () => rawConfirmPublish(await s.amqpUrl(), { inFlight: PURCHASE_CONNECTIONS, durationS }), async () => undefined)
+    : await skip<Awaited<ReturnType<typeof rawConfirmPublish>>, undefined>();
   const outage: Awaited<ReturnType<typeof outageAndDrain>>[] = [];
-  for (let i = 0; i < outageReps; i++) {
+  for (let i = 0; needOutage && i < outageReps; i++) {
     outage.push(await outageAndDrain(s, `${nginx}/purchase`, durationS));
     log(`PostgreSQL outage ${i + 1}/${outageReps}: ${outage.at(-1)!.accepted.requests} answered, drain ${outage.at(-1)!.drainRate.toFixed(0)}/s`);
   }
 
   const rps = (rs: WrkResult[]): number => medianOf(rs, (r) => r.rps);
-  const rows: BenchRow[] = [
-    {
+  const syncGatewayWrk = syncGateway.a.filter((r): r is WrkResult => r !== undefined);
+  const allRows: Record<RowId, () => BenchRow> = {
+    'reads-events': () => ({
       id: 'reads-events',
       path: `\`GET /events\` through NGINX (3 nodes), ${READ_CONNECTIONS} connections`,
       eventflow: { value: rps(events.a), unit: 'rps', detail: wrkDetail(events.a) },
       limit: { label: 'one api node directly', value: rps(events.b), unit: 'rps', detail: wrkDetail(events.b) },
       goal: 0.8,
-    },
-    {
+    }),
+    'reads-health': () => ({
       id: 'reads-health',
       path: '`GET /health/node` through NGINX',
       eventflow: { value: rps(health.a), unit: 'rps', detail: wrkDetail(health.a) },
       limit: { label: 'one node directly', value: rps(health.b), unit: 'rps', detail: `NGINX static \`/nginx-health\`: ${Math.round(rps(staticHealth.a))} rps` },
       goal: 0.8,
-    },
-    {
+    }),
+    'load-generator': () => ({
       id: 'load-generator',
       path: `the load generator: reads at a constant arrival rate (= wrk's rps), NGINX static \`/nginx-health\`, ${GENERATOR_CONNECTIONS} connections`,
       eventflow: { value: medianOf(generator.generator, (g) => g.load.achievedRps), unit: 'rps', detail: generatorDetail(generator.generator) },
       limit: { label: '`wrk`, same endpoint and connections', value: rps(generator.wrk), unit: 'rps', detail: wrkDetail(generator.wrk) },
       goal: 0.8,
-    },
-    {
+    }),
+    'purchase-sync-gateway': () => ({
       id: 'purchase-sync-gateway',
       path: `\`POST /purchase\`, synchronous, through NGINX, ${PURCHASE_CONNECTIONS} connections`,
-      eventflow: { value: rps(syncGateway.a), unit: 'tps', detail: wrkDetail(syncGateway.a) },
+      eventflow: { value: rps(syncGatewayWrk), unit: 'tps', detail: wrkDetail(syncGatewayWrk) },
       limit: { label: `\`pgbench\` of the naive transaction, ${PURCHASE_CONNECTIONS} clients`, value: pgTps, unit: 'tps' },
       goal: 0.8,
-    },
-    {
+    }),
+    'purchase-sync-direct': () => ({
       id: 'purchase-sync-direct',
       path: 'the same POST on one node directly',
       eventflow: { value: rps(syncDirect.a), unit: 'tps', detail: wrkDetail(syncDirect.a) },
       limit: { label: '`pgbench`', value: pgTps, unit: 'tps' },
-    },
-    {
+    }),
+    'purchase-async-gateway': () => ({
       id: 'purchase-async-gateway',
       path: '`POST /purchase` with PostgreSQL killed (async path) through NGINX',
       eventflow: { value: median(outage.map((o) => o.accepted.rps)), unit: 'rps', detail: wrkDetail(outage.map((o) => o.accepted)) },
       limit: { label: `persistent publish with confirms, ${PURCHASE_CONNECTIONS} in flight`, value: medianOf(publish.a, (p) => p.rate), unit: 'msg/s' },
       goal: 0.5,
-    },
-    {
+    }),
+    drain: () => ({
       id: 'drain',
       path: 'drain after that outage',
       eventflow: {
@@ -263,35 +317,40 @@ export async function run(): Promise<void> {
       },
       limit: { label: '`pgbench`', value: pgTps, unit: 'tps' },
       goal: 1.0,
-    },
-  ];
+    }),
+  };
+  const rows: BenchRow[] = ROW_IDS.filter((id) => want.has(id)).map((id) => allRows[id]());
   const table: BenchTable = {
     at: new Date().toISOString(),
     stack,
     machine: { cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), cpu: cpus()[0]?.model.trim() ?? 'unknown', kernel: `Linux ${release()}` },
-    versions: await versions(s, publish.a[0]?.serverVersion ?? 'unknown'),
+    versions: await versions(s, publish.a[0]?.serverVersion ?? 'not measured'),
     settings: { durationS, repetitions: reps, outageRepetitions: outageReps },
     rows: withRatios(rows),
     guards: [
       { what: 'largest api node RSS after the read and purchase loads (`process_resident_memory_bytes`)', value: rss.max, unit: 'MiB', bound: 100, detail: rss.detail },
-      {
+      ...(needOutage ? [{
         what: 'one purchase with PostgreSQL dead (breaker open), 40 sent one after another through NGINX, median',
         value: median(outage.flatMap((o) => o.deadDbMs)),
         unit: 'ms',
         bound: 20,
         detail: `p99 ${[...outage.flatMap((o) => o.deadDbMs)].sort((a, b) => a - b)[Math.floor(outage.flatMap((o) => o.deadDbMs).length * 0.99)]?.toFixed(1)} ms`,
-      },
+      }] : []),
     ] satisfies Guard[],
     notes: [
       'Direct = the api node\'s address on the stack network (it publishes no port); NGINX is measured at its own address, so both go through the same client and path.',
       `Purchases buy the bench-only event ${BENCH_EVENT} (inserted by the bench, stock topped up before each run), one unique Idempotency-Key per request (wrk Lua script).`,
       'Load generator = `cli/scenario/traffic.ts` as a `load:` step runs it (every attempt recorded in a history, latency from the intended send time into an HDR histogram); its rate is what `wrk` achieved just before, so a ratio below 1 is arrivals it missed or sent late.',
-      'Drain = orders persisted per second from the first persisted order after PostgreSQL returns to the last (the notifier\'s reconnect backoff is not counted). "Acknowledged" counts the 2xx answers wrk saw; requests still in flight when wrk stops are accepted and persisted too, so persisted can exceed it by up to the connection count.',
+      'Drain = orders persisted per second after PostgreSQL returns, from the orders\' commit times (`persisted_at`, one per notifier transaction): the orders of every transaction after the first over the time from the first to the last (the notifier\'s reconnect backoff and the bench\'s polling are not in it). "Acknowledged" counts the 2xx answers wrk saw; requests still in flight when wrk stops are accepted and persisted too, so persisted can exceed it by up to the connection count.',
       'The host is shared: figures are comparable within one run (ratios), not across machines.',
     ],
   };
-  mkdirSync(outDir, { recursive: true });
   const md = renderMarkdown(table);
+  if (outDir === undefined) {
+    process.stdout.write(`${md}\nnot written (a subset of the rows; set EVENTFLOW_BENCH_OUT to keep it)\n`);
+    return;
+  }
+  mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'benchmarks.md'), `# Benchmarks: the front door against its limits\n\nThe latest \`npm run bench front-door\`; the figures before issue 10 and what each change bought: [benchmarks-before.md](benchmarks-before.md).\n\n${md}`);
   writeFileSync(join(outDir, 'benchmarks.json'), `${JSON.stringify(table, null, 2)}\n`);
   process.stdout.write(`${md}\nwritten: ${join(outDir, 'benchmarks.md')}, benchmarks.json\n`);

@@ -8,6 +8,8 @@ import { eventFromRow, type Event, type EventRow, type Source } from './types.js
 const FRESH_KEY = 'cache:events:fresh';
 const LAST_KEY = 'cache:events:last';
 const FRESH_TTL_SECONDS = 2;
+/** how long the async purchase path prices from the node's copy before asking Redis for the last known one again */
+export const OFFLINE_REFRESH_MS = 1000;
 const SELECT = 'SELECT id, name, venue, starts_at, unit_price_cents, capacity, remaining FROM events';
 
 export interface Listing {
@@ -25,11 +27,14 @@ export interface Single {
  * Cache-aside catalogue. Fresh copy in Redis (short TTL) → PostgreSQL → the
  * last known copy in Redis (marked stale) while PostgreSQL is down or does not
  * answer in time. Redis down → PostgreSQL directly. Both down → 503. A node-local copy is kept only for
- * pricing purchases on the async path.
+ * pricing purchases on the async path (lookupOffline).
  */
 export class Catalogue {
   private readonly local = new Map<number, Event>();
   private localLoaded = false;
+  /** when lookupOffline last asked Redis (performance.now()), and the question in flight */
+  private offlineCheckedAt = -Infinity;
+  private offlineRefresh: Promise<void> | undefined;
 
   constructor(
     private readonly db: Database,
@@ -126,16 +131,25 @@ export class Catalogue {
   }
 
   /**
-   * Price and stock information without PostgreSQL (async purchase path):
-   * last known copy in Redis, else the node's own copy. `undefined` = unknown.
-   * Remaining stock can only go down, so a known `remaining` is an upper bound.
+   * Price and stock information without PostgreSQL (async purchase path): the node's copy, merged with the
+   * last known copy in Redis (another node may have loaded a newer one) at most every OFFLINE_REFRESH_MS,
+   * so a purchase during an outage costs no Redis round trip and no parse of the whole catalogue.
+   * `undefined` = unknown. Remaining stock can only go down, so a known `remaining` (of any age) is an
+   * upper bound: below the quantity means sold out; above it, the notifier decides.
    */
   async lookupOffline(id: number): Promise<{ event: Event | undefined; catalogueKnown: boolean }> {
-    const last = await this.cached(LAST_KEY);
-    if (Array.isArray(last)) {
-      this.remember(last);
-      return { event: last.find((e) => e.id === id), catalogueKnown: true };
+    if (performance.now() - this.offlineCheckedAt >= OFFLINE_REFRESH_MS) {
+      this.offlineRefresh ??= this.refreshOffline().finally(() => {
+        this.offlineRefresh = undefined;
+      });
+      await this.offlineRefresh;
     }
     return { event: this.local.get(id), catalogueKnown: this.localLoaded };
+  }
+
+  private async refreshOffline(): Promise<void> {
+    const last = await this.cached(LAST_KEY);
+    if (Array.isArray(last)) this.remember(last);
+    this.offlineCheckedAt = performance.now(); // Redis down: the node's copy until the next check
   }
 }

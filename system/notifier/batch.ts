@@ -1,18 +1,25 @@
 /**
- * Persist many queued purchases in ONE transaction (one commit, one WAL flush) while keeping the
- * per-message contract of persist.ts: each caller awaits the result for its own message, and a
- * message is acked only after the transaction that holds it committed — still exactly once.
+ * Persist many queued purchases at once while keeping the per-message contract of persist.ts: each
+ * caller awaits the result for its own message, and a message is acked only after the statement or
+ * transaction that holds it committed — still exactly once.
+ *
+ * A batch is first ONE statement for all its messages (persist-many.ts: one round trip, one commit).
+ * The messages it hands back (an event selling out inside the batch, a redelivery of a message of the
+ * same batch) are persisted after it, in delivery order, in one transaction of one statement each. When
+ * a batch fails for any reason other than the database being unreachable, every message of it is
+ * persisted on its own (persistPurchase), so one poison message gets its own error (retry /
+ * dead-letter) and never blocks the others.
  *
  * Messages handed in while a batch is being written wait for the next one, so the batch grows with
- * the load, bounded by the consumer's prefetch window. When a batch fails for any reason other than
- * the database being unreachable, every message of it is persisted on its own (persistPurchase), so
- * one poison message gets its own error (retry / dead-letter) and never blocks the others.
+ * the load, bounded by maxBatch (the worker's prefetch window holds two batches: one written while the
+ * next one is delivered).
  */
 import type pg from 'pg';
 import type { Database } from '../shared/db.js';
 import { isRetryableDbError } from '../shared/db-errors.js';
 import type { PurchaseMessage } from '../shared/message.js';
 import { persistPurchase, UnknownEventError, type PersistResult } from './persist.js';
+import { persistMany } from './persist-many.js';
 
 /** One message in one statement: duplicate by key or order id, else take stock (CONFIRMED) or record SOLD_OUT (REJECTED). */
 const PERSIST_ONE_SQL = `
@@ -117,7 +124,26 @@ export class PersistBatcher {
     await persistPurchase(this.db, w.message).then(w.resolve, w.reject);
   }
 
+  /** One statement for the whole batch; what it hands back goes through `inOrder` after it. */
   private async many(batch: Waiting[]): Promise<void> {
+    let outcomes: Awaited<ReturnType<typeof persistMany>>;
+    try {
+      outcomes = await this.db.run((pool) => persistMany(pool, batch.map((w) => w.message)));
+    } catch (err) {
+      await this.failed(batch, err);
+      return;
+    }
+    const deferred: Waiting[] = [];
+    batch.forEach((w, i) => {
+      const o = outcomes[i]!;
+      if (o === 'deferred') deferred.push(w);
+      else settle(w, o);
+    });
+    if (deferred.length > 0) await (deferred.length === 1 ? this.one(deferred[0]!) : this.inOrder(deferred));
+  }
+
+  /** One transaction, one statement per message in delivery order (each sees the stock the ones before it left). */
+  private async inOrder(batch: Waiting[]): Promise<void> {
     let outcomes: Outcome[];
     try {
       outcomes = await this.db.tx(async (client) => {
@@ -126,18 +152,23 @@ export class PersistBatcher {
         return out;
       });
     } catch (err) {
-      if (isRetryableDbError(err)) {
-        for (const w of batch) w.reject(err); // every message is nacked and requeued; the worker pauses or backs off
-        return;
-      }
-      // a message of the batch broke it (or a concurrent insert of the same key won): each on its own
-      for (const w of batch) await this.one(w);
+      await this.failed(batch, err);
       return;
     }
-    batch.forEach((w, i) => {
-      const o = outcomes[i]!;
-      if (o instanceof UnknownEventError) w.reject(o);
-      else w.resolve(o);
-    });
+    batch.forEach((w, i) => settle(w, outcomes[i]!));
   }
+
+  private async failed(batch: Waiting[], err: unknown): Promise<void> {
+    if (isRetryableDbError(err)) {
+      for (const w of batch) w.reject(err); // every message is nacked and requeued; the worker pauses or backs off
+      return;
+    }
+    // a message of the batch broke it (or a concurrent insert of the same key won): each on its own
+    for (const w of batch) await this.one(w);
+  }
+}
+
+function settle(w: Waiting, o: Outcome): void {
+  if (o instanceof UnknownEventError) w.reject(o);
+  else w.resolve(o);
 }

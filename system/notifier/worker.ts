@@ -26,8 +26,10 @@ import { PersistBatcher } from './batch.js';
 import { UnknownEventError } from './persist.js';
 import { notifierHealthSchema } from './schemas.js';
 
-/** unacked messages at a time; also the largest batch persisted in one transaction (batch.ts) */
-export const PREFETCH = 32;
+/** the largest batch persisted in one statement (batch.ts, persist-many.ts) */
+export const MAX_BATCH = 128;
+/** unacked messages at a time: two batches, so the next one is delivered while one is written */
+export const PREFETCH = 2 * MAX_BATCH;
 export const DB_BACKOFF_START_MS = 100;
 export const DB_BACKOFF_CAP_MS = 2000;
 /** pause after a transient database error (the database answers, not now): 250 ms doubling per failure in a row, capped */
@@ -67,7 +69,7 @@ export class Notifier {
   constructor(
     private readonly deps: { db: Database; metrics: Metrics; log: Logger; amqpUrl: string; hooks?: NotifierHooks; migrated: () => boolean },
   ) {
-    this.batcher = new PersistBatcher(deps.db, PREFETCH);
+    this.batcher = new PersistBatcher(deps.db, MAX_BATCH);
     this.broker = new Broker({
       url: deps.amqpUrl,
       log: deps.log,

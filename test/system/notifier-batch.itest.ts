@@ -2,7 +2,9 @@
  * The notifier's batching (system/notifier/batch.ts) against a real PostgreSQL: many queued purchases
  * in one transaction keep the per-message contract — exactly once, never oversold, a duplicate found by
  * key or order id — and one poison message (here: rejected by a trigger) falls back to per-message
- * persistence so that it fails alone and the rest of its batch is persisted.
+ * persistence so that it fails alone and the rest of its batch is persisted. A batch is one statement
+ * (persist-many.ts) when its event has the stock for it, and one statement per message in delivery order
+ * when the event sells out inside the batch: both give what persisting one message after another gives.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,5 +107,40 @@ describe('notifier batching', () => {
       [...good, poison, unknown].map((m) => m.idempotencyKey),
     ]);
     expect(rows.map((r) => r.idempotency_key).sort()).toEqual(good.map((m) => m.idempotencyKey).sort());
+  });
+
+  it('a batch that fits: all confirmed at once, a quantity above the stock rejected, a redelivery in the batch a duplicate', async () => {
+    const event = 78;
+    await sql(
+      infra,
+      `INSERT INTO events (id, name, venue, starts_at, unit_price_cents, capacity, remaining)
+       VALUES ($1, 'Batch Fits', 'Nowhere', '2030-01-01T00:00:00Z', 2500, 20, 20)`,
+      [event],
+    );
+    const batcher = new PersistBatcher(db, 32);
+    const fits = Array.from({ length: 9 }, (_, i) => message({ eventId: event, quantity: 1 + (i % 2) })); // 5 × 1 + 4 × 2 = 13
+    const tooLarge = message({ eventId: 4, quantity: 6 }); // event 4 (seed) holds 5
+    const redelivered = { ...fits[2]! };
+    const first = await Promise.all([...fits, tooLarge, redelivered].map((m) => batcher.persist(m)));
+    expect(first.slice(0, fits.length).map((r) => r.result)).toEqual(fits.map(() => 'confirmed'));
+    expect(first[fits.length]).toMatchObject({ result: 'rejected', status: 'REJECTED', reason: 'SOLD_OUT', orderId: tooLarge.orderId });
+    expect(first.at(-1)).toMatchObject({ result: 'duplicate', orderId: fits[2]!.orderId, status: 'CONFIRMED' });
+    const [ev] = await sql<{ remaining: number }>(infra, 'SELECT remaining FROM events WHERE id = $1', [event]);
+    expect(ev!.remaining).toBe(20 - 13);
+
+    // 7 left: four of 2 do not fit together (each would alone): decided one by one in delivery order; 10 > 7 is rejected at once
+    const small = Array.from({ length: 4 }, () => message({ eventId: event, quantity: 2 }));
+    const tooMany = message({ eventId: event, quantity: 10 });
+    const second = await Promise.all([...small, tooMany].map((m) => batcher.persist(m)));
+    expect(second.map((r) => r.result)).toEqual(['confirmed', 'confirmed', 'confirmed', 'rejected', 'rejected']);
+    const [after] = await sql<{ remaining: number; orders: string; confirmed: string }>(
+      infra,
+      `SELECT e.remaining, count(o.id) AS orders, count(o.id) FILTER (WHERE o.status = 'CONFIRMED') AS confirmed
+         FROM events e LEFT JOIN orders o ON o.event_id = e.id WHERE e.id = $1 GROUP BY e.remaining`,
+      [event],
+    );
+    expect(after).toMatchObject({ remaining: 1, orders: '14', confirmed: '12' });
+    const [notes] = await sql<{ n: string }>(infra, 'SELECT count(*) AS n FROM notifications n JOIN orders o ON o.id = n.order_id WHERE o.event_id = $1', [event]);
+    expect(Number(notes!.n)).toBe(14);
   });
 });
