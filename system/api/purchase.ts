@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { BrokerUnavailableError, type Broker } from '../shared/broker.js';
-import type { Database } from '../shared/db.js';
+import { mayHaveReachedDatabase, type Database } from '../shared/db.js';
 import { classifyDbError } from '../shared/db-errors.js';
 import { AppError, eventNotFound, outcomeUnknown, soldOut, unavailable } from '../shared/errors.js';
 import { errorMessage, type Logger } from '../shared/logger.js';
@@ -110,13 +110,25 @@ export class PurchaseService {
     }
   }
 
-  /** The asynchronous path: durable message with publisher confirm, then PENDING record, then 202. */
-  private async asyncPurchase(input: PurchaseInput, orderId: string, acceptedAt: string, dbError: unknown): Promise<PurchaseOutcome> {
+  /**
+   * The asynchronous path: durable message with publisher confirm, then PENDING record, then 202. `dbMayHaveStored`:
+   * a sync attempt's statement may have reached PostgreSQL unanswered (mayHaveReachedDatabase), so a refusal here
+   * is a 504 OUTCOME_UNKNOWN, never a 503 that says nothing was stored.
+   */
+  private async asyncPurchase(input: PurchaseInput, orderId: string, acceptedAt: string, dbError: unknown, dbMayHaveStored: boolean): Promise<PurchaseOutcome> {
     const { broker, catalogue, pending, nodeId, log } = this.deps;
+    const refuse = (why: string): AppError => {
+      if (!dbMayHaveStored) return unavailable(`${why}; nothing was stored`, RETRY_AFTER_SECONDS);
+      log.warn({ dbError: errorMessage(dbError), orderId, why }, 'purchase outcome unknown: the database may commit the statement it did not answer');
+      return outcomeUnknown(
+        `${why}; the database did not answer a purchase statement it may have received, so order ${orderId} may still be committed: retry with the same Idempotency-Key to learn its outcome`,
+        RETRY_AFTER_SECONDS,
+      );
+    };
     const { event, catalogueKnown } = await catalogue.lookupOffline(input.eventId);
     if (!event) {
       if (catalogueKnown) throw eventNotFound(input.eventId);
-      throw unavailable('database unreachable and the catalogue is not known yet; retry later', RETRY_AFTER_SECONDS);
+      throw refuse('database unreachable and the catalogue is not known yet; retry later');
     }
     // stock only goes down: a known remaining below the quantity means sold out for sure
     if (event.remaining < input.quantity) throw soldOut(input.eventId, event.remaining);
@@ -148,11 +160,8 @@ export class PurchaseService {
           RETRY_AFTER_SECONDS,
         );
       }
-      log.warn({ err: errorMessage(err), dbError: errorMessage(dbError), orderId }, 'purchase refused: database and broker unavailable');
-      throw unavailable(
-        `database unreachable (${errorMessage(dbError)}) and broker unavailable (${errorMessage(err)}); nothing was stored`,
-        RETRY_AFTER_SECONDS,
-      );
+      if (!dbMayHaveStored) log.warn({ err: errorMessage(err), dbError: errorMessage(dbError), orderId }, 'purchase refused: database and broker unavailable');
+      throw refuse(`database unreachable (${errorMessage(dbError)}) and broker unavailable (${errorMessage(err)})`);
     }
     await pending.record(message);
     return {
@@ -191,6 +200,8 @@ export class PurchaseService {
         if (err instanceof AppError) throw err;
         refuseIfRejected(err, orderId, this.deps.log);
         let dbError: unknown = err;
+        // a statement PostgreSQL received but did not answer may still commit (a frozen database thaws)
+        let dbMayHaveStored = mayHaveReachedDatabase(err);
         let retried: PurchaseOutcome | undefined;
         if (!this.deps.broker.ready && !isOpenBreaker(err)) {
           // The async path needs the broker and it is down, so a first sync failure that is not a known outage
@@ -203,12 +214,13 @@ export class PurchaseService {
             if (err2 instanceof AppError) throw err2;
             refuseIfRejected(err2, orderId, this.deps.log);
             dbError = err2;
+            dbMayHaveStored ||= mayHaveReachedDatabase(err2);
           }
         }
         // The async message reuses this orderId and idempotency key: if a sync attempt did commit after all (its
         // COMMIT was sent but the answer lost), the notifier finds the order by key/id and records a duplicate,
         // so one purchase is one order whichever path reported it.
-        outcome = retried ?? (await this.asyncPurchase(input, orderId, acceptedAt, dbError));
+        outcome = retried ?? (await this.asyncPurchase(input, orderId, acceptedAt, dbError, dbMayHaveStored));
       }
       metrics.purchases.inc({ outcome: outcome.httpStatus === 201 ? 'confirmed' : 'accepted_async' });
       return outcome;

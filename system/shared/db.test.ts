@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Database, HANG_TRIP_FAILURES, type BreakerState } from './db.js';
+import { Database, HANG_TRIP_FAILURES, mayHaveReachedDatabase, type BreakerState } from './db.js';
 import { silentLogger } from './logger.js';
 
 /** AuthenticationOk ('R') then ReadyForQuery ('Z', idle): the server's answer to a startup message. */
@@ -111,5 +111,48 @@ describe('Database breaker against a PostgreSQL that never answers', () => {
     expect((await timed(select())).code).not.toBe('EOPENBREAKER'); // its connection was dropped; a new one times out
     expect(hole.connections()).toBe(2);
     expect(db.breakerState).toBe('open');
+  });
+});
+
+describe('mayHaveReachedDatabase: can a failed call still commit? (errors from a real pg pool, a fake server on 127.0.0.1)', () => {
+  const cleanup: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of cleanup.splice(0)) await c();
+  });
+  const failure = async (work: Promise<unknown>): Promise<unknown> => work.then(() => expect.fail('the call should have failed'), (e: unknown) => e);
+
+  it('a statement sent on an established connection and never answered: yes (a frozen database thaws and commits it)', async () => {
+    const hole = await frozenPostgres(1);
+    const db = new Database({ url: `postgres://u:p@127.0.0.1:${hole.port}/db`, queryTimeoutMs: 200, breakerResetMs: 60_000, log: silentLogger });
+    cleanup.push(() => db.close(), () => hole.close());
+    const err = await failure(db.run((pool) => pool.query('SELECT 1')));
+    expect(mayHaveReachedDatabase(err), String(err)).toBe(true);
+  });
+
+  it('a connection that never finished its startup: no (nothing was sent)', async () => {
+    const hole = await frozenPostgres(0);
+    const db = new Database({ url: `postgres://u:p@127.0.0.1:${hole.port}/db`, queryTimeoutMs: 200, breakerResetMs: 60_000, log: silentLogger });
+    cleanup.push(() => db.close(), () => hole.close());
+    const err = await failure(db.run((pool) => pool.query('SELECT 1')));
+    expect(mayHaveReachedDatabase(err), String(err)).toBe(false);
+  });
+
+  it('connection refused, and the breaker open: no', async () => {
+    const closed = await frozenPostgres(0);
+    const port = closed.port;
+    await closed.close();
+    const db = new Database({ url: `postgres://u:p@127.0.0.1:${port}/db`, queryTimeoutMs: 200, breakerResetMs: 60_000, log: silentLogger });
+    cleanup.push(() => db.close());
+    const refused = await failure(db.run((pool) => pool.query('SELECT 1')));
+    expect(mayHaveReachedDatabase(refused), String(refused)).toBe(false);
+    let open: unknown;
+    for (let i = 0; i < 20 && (open as { code?: string } | undefined)?.code !== 'EOPENBREAKER'; i++) open = await failure(db.run((pool) => pool.query('SELECT 1')));
+    expect((open as { code?: string }).code).toBe('EOPENBREAKER');
+    expect(mayHaveReachedDatabase(open)).toBe(false);
+  });
+
+  it('an answer, even an error, is not an unanswered statement: no', () => {
+    expect(mayHaveReachedDatabase(Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }))).toBe(false);
+    expect(mayHaveReachedDatabase(Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' }))).toBe(false);
   });
 });

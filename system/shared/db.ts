@@ -71,6 +71,24 @@ export function failedToConnect(err: unknown): boolean {
   return CONNECT_PHASE_MESSAGES.some((m) => msg === m || msg.startsWith(m));
 }
 
+/** Failures that left nothing with PostgreSQL: refused before connecting, breaker open, abandoned before COMMIT. */
+const NOTHING_SENT_CODES = new Set(['EOPENBREAKER', 'ETXTIMEOUT', 'ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+
+/**
+ * Could PostgreSQL have received this call's statement and commit it later? Yes for a call that got no answer
+ * on an established connection (query timeout, connection reset or terminated mid-call, the breaker's own
+ * timeout): a frozen PostgreSQL that thaws runs what is in its socket, and a single statement commits by
+ * itself. No for an answer (an error PostgreSQL returned rolled the statement back) and for a failure before
+ * anything was sent (failedToConnect, NOTHING_SENT_CODES). An api that cannot rule it out must not say
+ * "nothing was stored".
+ */
+export function mayHaveReachedDatabase(err: unknown): boolean {
+  if (classifyDbError(err) !== 'unreachable') return false;
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  if (typeof code === 'string' && NOTHING_SENT_CODES.has(code)) return false;
+  return !failedToConnect(err);
+}
+
 /**
  * A transaction abandoned because its deadline passed before COMMIT was sent:
  * its connection was destroyed, so PostgreSQL rolls it back; it can never commit.

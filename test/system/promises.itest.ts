@@ -3,7 +3,8 @@
  * against real PostgreSQL, Redis and RabbitMQ containers:
  *  1. a keyless POST retried by the gateway (same X-Request-Id on two nodes) is one order, not two;
  *  2. one Idempotency-Key gets one orderId from every node, whatever is down, and the row has that id;
- *  3. a signed 503 means nothing was stored: an answer the api cannot vouch for is not a 503;
+ *  3. a signed 503 means nothing was stored: an answer the api cannot vouch for is not a 503 (the broker
+ *     frozen during the publish; PostgreSQL frozen with the purchase statement in its socket, found by explore);
  *  4. an acknowledged purchase is never dead-lettered by a database error that is not about the message
  *     (permission revoked), and dead letters can be listed and replayed.
  */
@@ -164,6 +165,46 @@ describe('suspect 3: a signed 503 means nothing was stored', () => {
     // a retry with the same key answers the stored order
     const retry = await post(api2, body('s3@example.com'), { 'idempotency-key': key });
     expect(retry.statusCode, retry.body).toBe(201);
+    expect(retry.json<Answer>().orderId).toBe(rows[0]?.id);
+  });
+});
+
+describe('found by explore (seed 2035001026: pause postgres, kill rabbitmq): a 503 for a statement PostgreSQL may still commit', () => {
+  it('PostgreSQL frozen with the purchase statement in flight, broker down: the answer is 504 OUTCOME_UNKNOWN, and the order committed after the thaw is the key\'s', async () => {
+    const key = `frozen-${randomUUID()}`;
+    await infra.stop('rabbitmq');
+    let res;
+    try {
+      await until('api sees the broker down', async () => {
+        const h = (await api1.app.inject({ url: '/health/node' })).json<{ dependencies: { rabbitmq: { up: boolean } } }>();
+        return !h.dependencies.rabbitmq.up;
+      }, 15_000);
+      await warm(api1);
+      // a purchase just before the freeze: the node's pool holds an established connection (a statement sent on
+      // it reaches PostgreSQL's socket; a new connection to a frozen database would fail before sending anything)
+      const before = await post(api1, body('frozen@example.com'), { 'idempotency-key': `${key}-before` });
+      expect(before.statusCode, before.body).toBe(201);
+      await infra.pause('postgres');
+      try {
+        res = await post(api1, body('frozen@example.com'), { 'idempotency-key': key });
+      } finally {
+        await infra.unpause('postgres');
+      }
+    } finally {
+      await infra.start('rabbitmq');
+    }
+    // the statement was in PostgreSQL's socket when it froze: thawed, it runs and commits by itself
+    const rows = await until('the statement PostgreSQL received is committed', async () => {
+      const r = await rowsByKey(key);
+      return r.length === 1 ? r : undefined;
+    }, 30_000, 200).catch((e: Error) => {
+      throw new Error(`${e.message} (the answer was ${res?.statusCode} ${res?.body})`);
+    });
+    expect(res.statusCode, `a 503 says nothing was stored, yet order ${rows[0]?.id} exists: ${res.body}`).not.toBe(503);
+    expect(res.statusCode, res.body).toBe(504);
+    expect(res.json<{ error: string }>().error).toBe('OUTCOME_UNKNOWN');
+    const retry = await post(api2, body('frozen@example.com'), { 'idempotency-key': key });
+    expect([200, 201], retry.body).toContain(retry.statusCode);
     expect(retry.json<Answer>().orderId).toBe(rows[0]?.id);
   });
 });
