@@ -137,6 +137,29 @@ describe('mayHaveReachedDatabase: can a failed call still commit? (errors from a
     expect(mayHaveReachedDatabase(err), String(err)).toBe(false);
   });
 
+  it('a connection the server ended (a killed PostgreSQL): no, the api may say nothing was stored', async () => {
+    const sockets: Socket[] = [];
+    // answers the startup, then ends the connection when the query arrives (what a SIGKILLed backend leaves)
+    const server: Server = createServer((socket) => {
+      sockets.push(socket);
+      socket.once('data', () => {
+        socket.write(STARTUP_ANSWER);
+        socket.once('data', () => socket.destroy());
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const db = new Database({ url: `postgres://u:p@127.0.0.1:${port}/db`, queryTimeoutMs: 500, breakerResetMs: 60_000, log: silentLogger });
+    cleanup.push(() => db.close(), async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    const err = await failure(db.run((pool) => pool.query('SELECT 1')));
+    expect(String(err)).toMatch(/terminated/i);
+    expect(mayHaveReachedDatabase(err), String(err)).toBe(false);
+  });
+
   it('connection refused, and the breaker open: no', async () => {
     const closed = await frozenPostgres(0);
     const port = closed.port;

@@ -71,22 +71,22 @@ export function failedToConnect(err: unknown): boolean {
   return CONNECT_PHASE_MESSAGES.some((m) => msg === m || msg.startsWith(m));
 }
 
-/** Failures that left nothing with PostgreSQL: refused before connecting, breaker open, abandoned before COMMIT. */
-const NOTHING_SENT_CODES = new Set(['EOPENBREAKER', 'ETXTIMEOUT', 'ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
-
 /**
- * Could PostgreSQL have received this call's statement and commit it later? Yes for a call that got no answer
- * on an established connection (query timeout, connection reset or terminated mid-call, the breaker's own
- * timeout): a frozen PostgreSQL that thaws runs what is in its socket, and a single statement commits by
- * itself. No for an answer (an error PostgreSQL returned rolled the statement back) and for a failure before
- * anything was sent (failedToConnect, NOTHING_SENT_CODES). An api that cannot rule it out must not say
- * "nothing was stored".
+ * Could PostgreSQL have received this call's statement and commit it later, unanswered? Yes when the statement
+ * was written on an established connection and no answer came in time: pg's `query_timeout` ("Query read
+ * timeout") or the breaker's own timeout (ETIMEDOUT, "Timed out after", set beyond the connect timeout). A frozen
+ * PostgreSQL (paused, black-holed) that thaws runs what is in its socket, and a single statement commits by
+ * itself (found by explore: PostgreSQL paused, RabbitMQ killed). No for everything else: an error PostgreSQL
+ * answered rolled the statement back; a refused, unconnectable or breaker-refused call sent nothing; a
+ * connection the server ended (a killed PostgreSQL: "Connection terminated unexpectedly") leaves only the
+ * microseconds between a durable COMMIT and its reply, not a window a thaw can reopen. An api that cannot rule
+ * it out must not say "nothing was stored".
  */
 export function mayHaveReachedDatabase(err: unknown): boolean {
-  if (classifyDbError(err) !== 'unreachable') return false;
-  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
-  if (typeof code === 'string' && NOTHING_SENT_CODES.has(code)) return false;
-  return !failedToConnect(err);
+  if (typeof err !== 'object' || err === null) return false;
+  const msg = errorMessage(err).toLowerCase();
+  if (msg === 'query read timeout') return true;
+  return (err as { code?: unknown }).code === 'ETIMEDOUT' && msg.startsWith('timed out after');
 }
 
 /**
