@@ -121,20 +121,15 @@ describe('mayHaveReachedDatabase: can a failed call still commit? (errors from a
   });
   const failure = async (work: Promise<unknown>): Promise<unknown> => work.then(() => expect.fail('the call should have failed'), (e: unknown) => e);
 
-  it('a statement sent on an established connection and never answered: yes (a frozen database thaws and commits it)', async () => {
-    const hole = await frozenPostgres(1);
+  it.each([
+    { connectable: 1, expected: true, what: 'a statement sent on an established connection and never answered: yes (a frozen database thaws and commits it)' },
+    { connectable: 0, expected: false, what: 'a connection that never finished its startup: no (nothing was sent)' },
+  ])('$what', async ({ connectable, expected }) => {
+    const hole = await frozenPostgres(connectable);
     const db = new Database({ url: `postgres://u:p@127.0.0.1:${hole.port}/db`, queryTimeoutMs: 200, breakerResetMs: 60_000, log: silentLogger });
     cleanup.push(() => db.close(), () => hole.close());
     const err = await failure(db.run((pool) => pool.query('SELECT 1')));
-    expect(mayHaveReachedDatabase(err), String(err)).toBe(true);
-  });
-
-  it('a connection that never finished its startup: no (nothing was sent)', async () => {
-    const hole = await frozenPostgres(0);
-    const db = new Database({ url: `postgres://u:p@127.0.0.1:${hole.port}/db`, queryTimeoutMs: 200, breakerResetMs: 60_000, log: silentLogger });
-    cleanup.push(() => db.close(), () => hole.close());
-    const err = await failure(db.run((pool) => pool.query('SELECT 1')));
-    expect(mayHaveReachedDatabase(err), String(err)).toBe(false);
+    expect(mayHaveReachedDatabase(err), String(err)).toBe(expected);
   });
 
   it('a connection the server ended (a killed PostgreSQL): no, the api may say nothing was stored', async () => {
