@@ -48,6 +48,8 @@ export interface Op {
   degraded: boolean;
   /** Network error / timeout text. */
   error?: string;
+  /** A refused or failed answer's `message` field (what the system said was wrong), at most 240 characters. */
+  message?: string;
   /** The client request this attempt belongs to (the op id of its first attempt); absent = its own. */
   request?: number;
   /** Which attempt of its client request (1 = the first send; retries count up); absent = 1. */

@@ -162,7 +162,7 @@ export function scheduleScenario(s: Schedule): ScenarioFile {
     name: scheduleName(s),
     description: describeSchedule(s),
     'steady-state': [
-      { name: 'gateway answers /health', probe: 'http', path: '/health', status: 200 },
+      { probe: 'cluster-ok' as const },
       // (a schedule can draw no fault: options whose kinds fit none of the targets)
       ...(targets.length ? [{ name: 'every fault target healthy', probe: 'healthy' as const, targets }] : []),
     ],

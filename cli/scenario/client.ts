@@ -115,8 +115,11 @@ async function sendAttempt(id: number, spec: AttemptSpec, plan: LoadPlan, ctx: L
       body: isPurchase ? JSON.stringify({ eventId: plan.eventId, quantity: plan.quantity, email: spec.email ?? plan.email }) : undefined,
     });
     const completeMs = ctx.now();
-    op = opOf(id, spec, plan, method, path, invokeMs, completeMs, completeMs - since, classifyResponse(spec.kind, res.status, parseObject(res.text), res.node));
+    const body = parseObject(res.text);
+    op = opOf(id, spec, plan, method, path, invokeMs, completeMs, completeMs - since, classifyResponse(spec.kind, res.status, body, res.node));
     op.httpStatus = res.status;
+    // why it was refused: a failed expectation names it (a 503 alone does not say which dependency was missing)
+    if (res.status >= 400 && typeof body?.message === 'string') op.message = body.message.slice(0, MESSAGE_MAX);
     if (res.node !== undefined) op.node = res.node;
   } catch (error) {
     const completeMs = ctx.now();
@@ -125,6 +128,9 @@ async function sendAttempt(id: number, spec: AttemptSpec, plan: LoadPlan, ctx: L
   ctx.record(op);
   return op;
 }
+
+/** how much of a refusal's `message` a history record keeps */
+const MESSAGE_MAX = 240;
 
 /** The history record of one attempt: optional fields only when they say something (no spread per field). */
 function opOf(

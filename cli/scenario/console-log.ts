@@ -30,7 +30,9 @@ const LINES: Formatters = {
   note: (e) => e.text,
   'run-finished': (e) => {
     const verdict = e.verdict === 'pass' ? '✔ PASS' : e.verdict === 'fail' ? `✘ FAIL (${e.failedChecks} check${e.failedChecks > 1 ? 's' : ''} failed)` : `✘ ${e.verdict.toUpperCase()}`;
-    return `${verdict} in ${seconds(e.durationMs)}s`;
+    // the failed checks by name, so a log (a CI job's) says what failed without opening the report
+    const why = e.failed.map((c) => `\n          ✘ ${c.name}${c.message ? `: ${c.message}` : ''}`).join('');
+    return `${verdict} in ${seconds(e.durationMs)}s${why}`;
   },
 };
 

@@ -10,6 +10,7 @@ import type { FaultDriver, ServiceGroup, StackHandle } from '../stack/types.js';
 import { grafanaRunDashboards } from '../grafana/annotations.js';
 import { readDashboards } from '../grafana/dashboards.js';
 import { runScenario } from './engine.js';
+import { consoleLog } from './console-log.js';
 import type { FinalState } from './checker.js';
 import type { SystemState } from './final-state.js';
 import { validateScenarioFile, validateScenarioSource } from './validate.js';
@@ -111,7 +112,7 @@ beforeAll(async () => {
           sys.orders.set(key, { id, key, status: 'CONFIRMED' });
           return json(201, { status: 'CONFIRMED', orderId: id });
         }
-        if (sys.down.has('rabbitmq')) return json(503, { error: 'UNAVAILABLE' });
+        if (sys.down.has('rabbitmq')) return json(503, { error: 'UNAVAILABLE', message: 'database and broker unreachable; nothing was stored' });
         sys.pending.set(key, { id, key });
         return json(202, { status: 'ACCEPTED_ASYNC', orderId: id });
       }
@@ -248,6 +249,29 @@ verify:
     expect(report.checks.find((c) => c.id === 'expect.1.buy')).toMatchObject({ passed: false, message: '2 of 2 did not: 2× 202 ACCEPTED_ASYNC' });
     expect(report.checker!.lost.count).toBe(0);
     expect(sys.down.size).toBe(0);
+  });
+
+  it('a failed expectation names what the system answered, and the log lists each failed check', async () => {
+    const src = `version: 1
+name: both-down
+steps:
+  - { id: kill-db, fault: kill, target: postgres }
+  - { id: stop-broker, fault: stop, target: rabbitmq }
+  - { id: buy, load: { purchases: 2 } }
+verify:
+  invariants: [lost]
+  expect:
+    - { step: buy, status: [ACCEPTED_ASYNC] }
+`;
+    const v = validateScenarioSource(src, 'both-down.yaml');
+    if (!v.ok) throw new Error('invalid');
+    const lines: string[] = [];
+    const report = await runScenario({ ...v, stack: fakeStack(sys, gateway), state: fakeState(sys), captureMetrics: false, pollMs: 20, listeners: [consoleLog((l) => lines.push(l))] });
+    expect(report.history.ops.filter((o) => o.step === 'buy').map((o) => o.message)).toEqual(['database and broker unreachable; nothing was stored', 'database and broker unreachable; nothing was stored']);
+    const message = '2 of 2 did not: 2× 503 UNAVAILABLE (e.g. "database and broker unreachable; nothing was stored")';
+    expect(report.checks.find((c) => c.id === 'expect.1.buy')).toMatchObject({ passed: false, message });
+    expect(lines.at(-1)).toContain(`✘ FAIL (1 check failed) in `);
+    expect(lines.at(-1)).toContain(`\n          ✘ every request of step buy: status ∈ {ACCEPTED_ASYNC}: ${message}`);
   });
 
   it('a fault driver error is an infrastructure error (exit 3); rollback still runs', async () => {

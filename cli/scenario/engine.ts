@@ -144,7 +144,8 @@ export async function runScenario(opts: RunOptions): Promise<RunReport> {
   const endMs = nowMs();
   ctx.wall.totalMs = endMs - ctx.startMs;
   for (const k of Object.keys(ctx.wall) as (keyof WallPhases)[]) ctx.wall[k] = round(ctx.wall[k])!;
-  events.emit({ type: 'run-finished', verdict, failedChecks, durationMs: ctx.wall.totalMs });
+  const failed = report.checks.filter((c) => !c.passed).map((c) => ({ name: c.name, message: c.message }));
+  events.emit({ type: 'run-finished', verdict, failedChecks, failed, durationMs: ctx.wall.totalMs });
   const services = await opts.stack.services().catch(() => undefined);
   return report.build(ctx, { verdict, exitCode: exitCodeFor(verdict), endMs, timings, metrics: metrics?.series, metricsInfo: metrics?.info, services, grafana });
 }

@@ -35,7 +35,7 @@ export type EngineEvent = Stamped &
     | { type: 'check-result'; check: Check }
     /** Free text from a hook (the test sabotage says what it did). */
     | { type: 'note'; text: string }
-    | { type: 'run-finished'; verdict: Verdict; failedChecks: number; durationMs: number }
+    | { type: 'run-finished'; verdict: Verdict; failedChecks: number; failed: Array<{ name: string; message?: string }>; durationMs: number }
   );
 
 export type EngineEventType = EngineEvent['type'];

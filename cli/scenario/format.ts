@@ -151,6 +151,11 @@ export function makeScenarioSchema(options: SchemaOptions = {}) {
       targets: z.array(target).min(1),
       timeout: duration().optional().describe('how long to wait for health (default 30s)'),
     }),
+    z.strictObject({
+      name: z.string().optional(),
+      probe: z.literal('cluster-ok').describe('GET /health through the gateway says status ok: every api node up, its dependencies answering, its breaker closed'),
+      timeout: duration().optional().describe('how long to wait for it (default 30s)'),
+    }),
   ]);
 
   const parameter = z.strictObject({

@@ -8,6 +8,7 @@ import type { ProbeResult } from '../../reports/model.js';
 import { parseDuration, type ProbeDef } from './format.js';
 import type { RunContext } from './run-context.js';
 import { round } from './stats.js';
+import { clusterHealth } from './steps/wait.js';
 import { resolveTargets, targetLabel } from './targets.js';
 import { nowMs } from './traffic.js';
 
@@ -61,6 +62,21 @@ const PROBES: { [K in ProbeDef['probe']]: ProbeRunner<K> } = {
         return unhealthy.length === 0;
       }, timeout);
       return { ok, detail: ok ? `${services.join(', ')} healthy` : `not healthy: ${unhealthy.join(', ')}` };
+    },
+  },
+  'cluster-ok': {
+    name: () => 'every api node ok (dependencies up, breaker closed)',
+    async run(ctx, probe) {
+      // a container can be healthy while its node still reconnects to a dependency a previous run took away
+      // (RabbitMQ's reconnect backs off up to 2 s): injecting a fault then tests a different system
+      const timeout = parseDuration(probe.timeout, 30_000);
+      let detail = 'gateway /health not answered';
+      const ok = await ctx.waitUntil(async () => {
+        const health = await clusterHealth(ctx.gateway(), ctx.traffic.agent);
+        detail = health.detail;
+        return health.ok;
+      }, timeout);
+      return { ok, detail: ok ? detail : `${detail} after ${timeout / 1000}s` };
     },
   },
 };

@@ -173,7 +173,7 @@ function reportIssue(issue: Issue, prefix: Path, root: unknown, atPath: (path: P
       }
       if (option === 'unknown-probe') {
         const kind = (value as Record<string, unknown> | undefined)?.probe;
-        atPath(kind === undefined ? path : [...path, 'probe'], kind === undefined ? 'missing required field "probe" (http or healthy)' : `unknown probe kind ${JSON.stringify(kind)} (expected http or healthy)`);
+        atPath(kind === undefined ? path : [...path, 'probe'], kind === undefined ? 'missing required field "probe" (http, healthy or cluster-ok)' : `unknown probe kind ${JSON.stringify(kind)} (expected http, healthy or cluster-ok)`);
         return;
       }
       if (option === 'bad-target') {
@@ -223,6 +223,7 @@ function chooseUnionOption(path: Path, value: unknown, options: Issue[][]): numb
     const kind = (value as Record<string, unknown> | undefined)?.probe;
     if (kind === 'http') return 0;
     if (kind === 'healthy') return 1;
+    if (kind === 'cluster-ok') return 2;
     return 'unknown-probe';
   }
   if (last === 'target' || (parentKey === 'targets' && typeof last === 'number')) {

@@ -50,10 +50,12 @@ export function expectationChecks(s: ScenarioFile, history: readonly Op[]): Chec
       return false;
     });
     const want = [e.status && `status ∈ {${e.status.join(', ')}}`, e.http && `HTTP ∈ {${e.http.join(', ')}}`, e.outcome && `outcome ∈ {${e.outcome.join(', ')}}`].filter(Boolean).join(', ');
-    const got = new Map<string, number>();
+    const got = new Map<string, { n: number; example?: string }>();
     for (const o of bad) {
       const k = o.httpStatus ? `${o.httpStatus}${o.status ? ` ${o.status}` : ''}` : `${o.outcome}${o.error ? ` (${o.error.split(':')[0]})` : ''}`;
-      got.set(k, (got.get(k) ?? 0) + 1);
+      const g = got.get(k) ?? { n: 0, example: o.message };
+      g.n++;
+      got.set(k, g);
     }
     return {
       id: `expect.${i + 1}.${e.step}`,
@@ -61,7 +63,7 @@ export function expectationChecks(s: ScenarioFile, history: readonly Op[]): Chec
       category: 'expectation' as const,
       passed: ops.length > 0 && bad.length === 0,
       value: `${ops.length - bad.length}/${ops.length}`,
-      message: ops.length === 0 ? 'no requests were made by this step' : bad.length ? `${bad.length} of ${ops.length} did not: ${[...got].map(([k, n]) => `${n}× ${k}`).join(', ')}` : `all ${ops.length} did`,
+      message: ops.length === 0 ? 'no requests were made by this step' : bad.length ? `${bad.length} of ${ops.length} did not: ${[...got].map(([k, g]) => `${g.n}× ${k}${g.example ? ` (e.g. "${g.example}")` : ''}`).join(', ')}` : `all ${ops.length} did`,
     };
   });
 }

@@ -50,7 +50,11 @@ export function createHttpApp(opts: {
     logger: { level: opts.logLevel },
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
-    return503OnClosing: true,
+    // A request that reaches a closing node on a connection it already has (NGINX reuses connections) is
+    // served: the node's dependencies stay open until the HTTP server has closed, and its answer carries
+    // `Connection: close`. Fastify's 503 here reached clients: NGINX retries a node that refuses or resets,
+    // never one that answers 503 (rolling-restart, CI: one read answered "503 Service Unavailable").
+    return503OnClosing: false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, useDefaults: false } },
   });
 
