@@ -93,7 +93,12 @@ server {
     # another node): it is the partition's p99. A slow but live node may then see its request retried
     # elsewhere while it still runs: harmless, since one key is one order id on every node
     # (system/shared/order-id.ts) and a keyless request keeps its X-Request-Id across the retry.
-    proxy_connect_timeout 1s;
+    # A stopped or restarting node's address answers nothing (its container's interface is gone): a connect
+    # to it waits the whole proxy_connect_timeout. At 1 s, in a rolling restart (one node a second) each of a
+    # request's tries could land on the node that had just gone: three tries, three dead nodes, 3 s, then
+    # "no api node answered" (CI, stop 13). On the stack's bridge a live node's kernel answers a SYN within
+    # a millisecond, even when the node is busy or paused, so 250 ms loses nothing and a failover costs 250 ms.
+    proxy_connect_timeout 250ms;
     proxy_send_timeout 3s;
     proxy_read_timeout 3s;
     # A node that refuses, times out or answers 502 is skipped; POSTs too (the API is idempotent by key).
@@ -101,7 +106,8 @@ server {
     # the dependencies, not the node; counting it as a node failure would mark every node down and
     # turn the api's 503 + Retry-After into NGINX's own "no live upstreams".
     proxy_next_upstream error timeout http_502 non_idempotent;
-    proxy_next_upstream_tries ${apiNodes.length};
+    # every entry of the upstream once (the nodes, then the last-resort tier), all within proxy_next_upstream_timeout
+    proxy_next_upstream_tries ${apiNodes.length * 2};
     proxy_next_upstream_timeout 10s;
     add_header X-EventFlow-Upstream $upstream_addr always;
 
