@@ -68,9 +68,17 @@ export interface RunningService {
 export async function createApiService(config: ServiceConfig, log: Logger = createLogger(config.logLevel, { service: 'api', node: config.nodeId })): Promise<RunningService> {
   if (!config.redisUrl || !config.amqpUrl) throw new Error('api needs REDIS_URL and AMQP_URL');
   const metrics = createMetrics('api', config.nodeId, { defaultMetrics: true });
-  const db = createServiceDatabase(config, log, metrics);
+  // what the node sees fail is reported at once (HealthMonitor.markDown), not at the next probe
+  let seen: HealthMonitor | undefined;
+  const db = createServiceDatabase(config, log, {
+    setBreaker(state) {
+      metrics.setBreaker(state);
+      if (state === 'open') seen?.markDown('postgres', 'circuit breaker open');
+      if (state === 'closed') void seen?.refresh(); // and back as soon as it answers again
+    },
+  });
   const cache = new Cache({ url: config.redisUrl, log });
-  const broker = new Broker({ url: config.amqpUrl, log });
+  const broker = new Broker({ url: config.amqpUrl, log, onDown: () => seen?.markDown('rabbitmq', 'connection lost') });
   broker.start();
   const monitor = new HealthMonitor(
     {
@@ -80,6 +88,7 @@ export async function createApiService(config: ServiceConfig, log: Logger = crea
     },
     metrics,
   );
+  seen = monitor;
   monitor.start();
   const abort = new AbortController();
   const app = await buildApiApp({ config, db, cache, broker, metrics, monitor, log });

@@ -51,6 +51,17 @@ export class HealthMonitor {
     return this.running;
   }
 
+  /**
+   * A failure seen by the service itself (its breaker opened, its connection dropped): down now, not at the
+   * next probe up to `intervalMs` later. A dependency gone for less than that used to leave no trace in the
+   * health endpoints or the `eventflow_dependency_up` gauge. The next probe says when it is back.
+   */
+  markDown(dep: Dependency, error: string): void {
+    if (!(dep in this.probes)) return;
+    this.last.set(dep, { up: false, latencyMs: 0, error });
+    this.metrics.setUp(dep, false);
+  }
+
   snapshot(): Partial<Record<Dependency, DependencyHealth>> {
     const out: Partial<Record<Dependency, DependencyHealth>> = {};
     for (const dep of Object.keys(this.probes) as Dependency[]) out[dep] = this.last.get(dep) ?? { up: false, latencyMs: 0, error: 'not probed yet' };
