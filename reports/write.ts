@@ -7,7 +7,7 @@ import { renderHtml } from './writers/html.js';
 import { renderJson } from './writers/json.js';
 import { renderJunit } from './writers/junit.js';
 import type { RunsSummary } from './runs-model.js';
-import { BATCHES_DIR, listBatches, listExploreBatches, listRuns, renderRunsIndex } from './writers/runs-index.js';
+import { BATCHES_DIR, LISTING_FILE, listBatches, listExploreBatches, listingOf, listRuns, renderRunsIndex } from './writers/runs-index.js';
 import { renderRunsSummary } from './writers/runs-summary.js';
 
 export { DEFAULT_RUNS_DIR };
@@ -27,6 +27,7 @@ export async function writeRunReports(report: RunReport, runsDir = DEFAULT_RUNS_
   await writeFile(files.json, renderJson(report));
   await writeFile(files.junit, renderJunit(report));
   await writeFile(files.html, renderHtml(report));
+  await writeFile(join(dir, LISTING_FILE), `${JSON.stringify(listingOf(report))}\n`);
   const index = await writeRunsIndex(runsDir);
   return { dir, ...files, index };
 }
@@ -34,7 +35,8 @@ export async function writeRunReports(report: RunReport, runsDir = DEFAULT_RUNS_
 export async function writeRunsIndex(runsDir = DEFAULT_RUNS_DIR): Promise<string> {
   const index = join(runsDir, 'index.html');
   await mkdir(runsDir, { recursive: true });
-  await writeFile(index, renderRunsIndex(await listRuns(runsDir), await listBatches(runsDir), await listExploreBatches(runsDir)));
+  const [runs, batches, explores] = await Promise.all([listRuns(runsDir), listBatches(runsDir), listExploreBatches(runsDir)]);
+  await writeFile(index, renderRunsIndex(runs, batches, explores));
   return index;
 }
 

@@ -91,12 +91,11 @@ async function runProbe(ctx: RunContext, probe: ProbeDef, when: When): Promise<P
 
 /** Runs every probe of the scenario; each result is a `probe-result` event and a steady-state check. */
 export async function checkSteadyState(ctx: RunContext, when: When): Promise<ProbeResult[]> {
-  const results: ProbeResult[] = [];
-  for (const probe of ctx.scenario['steady-state'] ?? []) {
-    const r = await runProbe(ctx, probe, when);
-    results.push(r);
+  // the conditions of one hypothesis are independent: asked at the same time, reported in the file's order
+  const results = await Promise.all((ctx.scenario['steady-state'] ?? []).map((probe) => runProbe(ctx, probe, when)));
+  results.forEach((r, i) => {
     ctx.events.emit({ type: 'probe-result', when, result: r });
-    ctx.events.emit({ type: 'check-result', check: { id: `steady-state.${when}.${results.length}`, name: `steady state ${when}: ${r.name}`, category: 'steady-state', passed: r.ok, message: r.detail } });
-  }
+    ctx.events.emit({ type: 'check-result', check: { id: `steady-state.${when}.${i + 1}`, name: `steady state ${when}: ${r.name}`, category: 'steady-state', passed: r.ok, message: r.detail } });
+  });
   return results;
 }

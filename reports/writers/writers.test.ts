@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderJunit, xmlEscape } from './junit.js';
 import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
-import { renderRunsIndex } from './runs-index.js';
+import { listingOf, listRuns, renderRunsIndex } from './runs-index.js';
 import { renderRunsSummary } from './runs-summary.js';
 import { checkerLine } from '../summary-lines.js';
 import { writeRunReports } from '../write.js';
@@ -172,6 +172,26 @@ describe('writeRunReports', () => {
     const index = readFileSync(w.index, 'utf8');
     expect(index).toContain(`${report.runId}/index.html`);
     expect(index).toContain('db-outage');
+  });
+
+  it('the index lists runs from their listing.json, and still from report.json for a run written before it existed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ef-reports-'));
+    const a = { ...syntheticReport(0), verdict: 'pass' as const };
+    const b = { ...syntheticReport(1), runId: 'older-run-without-listing', startedAt: '2020-01-01T00:00:00.000Z' };
+    const w = await writeRunReports(a, dir);
+    expect(JSON.parse(readFileSync(join(w.dir, 'listing.json'), 'utf8'))).toEqual(listingOf(a));
+    // an old run: only its report.json
+    mkdirSync(join(dir, b.runId));
+    writeFileSync(join(dir, b.runId, 'report.json'), renderJson(b));
+    // the listing is what the index reads: a report.json rewritten behind it does not change the line
+    writeFileSync(w.json, renderJson({ ...a, verdict: 'interrupted' }));
+    const runs = await listRuns(dir);
+    expect(runs.map((r) => [r.runId, r.verdict])).toEqual([
+      [a.runId, 'pass'],
+      [b.runId, b.verdict],
+    ]);
+    // and the old run got its listing.json on the way
+    expect(JSON.parse(readFileSync(join(dir, b.runId, 'listing.json'), 'utf8'))).toEqual(listingOf(b));
   });
 });
 
