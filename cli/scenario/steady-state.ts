@@ -8,7 +8,7 @@ import type { ProbeResult } from '../../reports/model.js';
 import { parseDuration, type ProbeDef } from './format.js';
 import type { RunContext } from './run-context.js';
 import { round } from './stats.js';
-import { clusterHealth } from './steps/wait.js';
+import { waitClusterOk } from './steps/wait.js';
 import { resolveTargets, targetLabel } from './targets.js';
 import { nowMs } from './traffic.js';
 
@@ -70,12 +70,7 @@ const PROBES: { [K in ProbeDef['probe']]: ProbeRunner<K> } = {
       // a container can be healthy while its node still reconnects to a dependency a previous run took away
       // (RabbitMQ's reconnect backs off up to 2 s): injecting a fault then tests a different system
       const timeout = parseDuration(probe.timeout, 30_000);
-      let detail = 'gateway /health not answered';
-      const ok = await ctx.waitUntil(async () => {
-        const health = await clusterHealth(ctx.gateway(), ctx.traffic.agent);
-        detail = health.detail;
-        return health.ok;
-      }, timeout);
+      const { ok, detail } = await waitClusterOk(ctx, timeout);
       return { ok, detail: ok ? detail : `${detail} after ${timeout / 1000}s` };
     },
   },

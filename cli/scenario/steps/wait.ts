@@ -43,15 +43,7 @@ const CONDITIONS: Record<(typeof WAIT_CONDITIONS)[number], { bucket: WallBucket;
   },
   'cluster-ok': {
     bucket: 'recoveryMs',
-    async until(ctx, _w, timeout) {
-      let detail = 'gateway /health not answered';
-      const ok = await ctx.waitUntil(async () => {
-        const health = await clusterHealth(ctx.gateway(), ctx.traffic.agent);
-        detail = health.detail;
-        return health.ok;
-      }, timeout);
-      return { ok, detail };
-    },
+    until: (ctx, _w, timeout) => waitClusterOk(ctx, timeout),
   },
   'backlog-drained': {
     bucket: 'drainMs',
@@ -89,6 +81,17 @@ interface ClusterHealthBody {
 }
 
 /** `GET /health` through the gateway: ok when every api node is up, its dependencies up and its breaker closed. */
+/** Until the gateway's /health says every api node is ok (the `cluster-ok` wait and steady-state probe); the last detail. */
+export async function waitClusterOk(ctx: RunContext, timeoutMs: number): Promise<{ ok: boolean; detail: string }> {
+  let detail = 'gateway /health not answered';
+  const ok = await ctx.waitUntil(async () => {
+    const health = await clusterHealth(ctx.gateway(), ctx.traffic.agent);
+    detail = health.detail;
+    return health.ok;
+  }, timeoutMs);
+  return { ok, detail };
+}
+
 export async function clusterHealth(gateway: string, dispatcher: RunContext['traffic']['agent']): Promise<{ ok: boolean; detail: string }> {
   try {
     const res = await request(new URL('/health', gateway), { dispatcher, headersTimeout: 2_000, bodyTimeout: 2_000 });
