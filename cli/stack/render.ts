@@ -96,7 +96,7 @@ server {
     # A stopped or restarting node's address answers nothing (its container's interface is gone): a connect
     # to it waits the whole proxy_connect_timeout. At 1 s, in a rolling restart (one node a second) each of a
     # request's tries could land on the node that had just gone: three tries, three dead nodes, 3 s, then
-    # "no api node answered" (CI, stop 13). On the stack's bridge a live node's kernel answers a SYN within
+    # "no api node answered" (seen in CI). On the stack's bridge a live node's kernel answers a SYN within
     # a millisecond, even when the node is busy or paused, so 250 ms loses nothing and a failover costs 250 ms.
     proxy_connect_timeout 250ms;
     proxy_send_timeout 3s;

@@ -7,8 +7,7 @@ const upLine = (text: string, dep: string) => new RegExp(`^eventflow_dependency_
 describe('HealthMonitor', () => {
   it('markDown: a failure the service saw is down at once in the snapshot and the gauge; the next probe brings it back', async () => {
     const metrics = createMetrics('api', 'api-1');
-    const answering = true;
-    const monitor = new HealthMonitor({ postgres: async () => ({ up: answering, latencyMs: 1 }), redis: async () => ({ up: true, latencyMs: 1 }) }, metrics, 60_000);
+    const monitor = new HealthMonitor({ postgres: async () => ({ up: true, latencyMs: 1 }), redis: async () => ({ up: true, latencyMs: 1 }) }, metrics, 60_000);
     await monitor.refresh();
     expect(monitor.allUp()).toBe(true);
     expect(upLine(await metrics.registry.metrics(), 'postgres')).toBe('1');
