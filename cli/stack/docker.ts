@@ -2,12 +2,17 @@
  * Reaching the Docker engine. We honour DOCKER_HOST strictly (a dead DOCKER_HOST
  * is an error, not a silent fall-back to another socket) and turn "no engine"
  * into one clear paragraph with exit code 3.
+ *
+ * The Docker client is imported by the first probe, not by this module
+ * (./dockerode-loader.ts): scenario validation and help, which import fault and
+ * stack modules for their checks and names, never load it.
  */
-import Dockerode from 'dockerode';
+import type Dockerode from 'dockerode';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { InfrastructureError } from '../errors.js';
+import { loadDockerode } from './dockerode-loader.js';
 
 export interface DockerConnection {
   docker: Dockerode;
@@ -40,9 +45,11 @@ export async function probeDocker(env: NodeJS.ProcessEnv = process.env): Promise
   { ok: true; docker: Dockerode; how: string; serverVersion: string; apiVersion: string } | { ok: false; how: string; reason: string }
 > {
   const target = dockerTarget(env);
+  let Client: typeof Dockerode;
   let docker: Dockerode;
   try {
-    docker = target.socketPath ? new Dockerode({ socketPath: target.socketPath, timeout: 5000 }) : new Dockerode({ timeout: 5000 });
+    Client = await loadDockerode();
+    docker = target.socketPath ? new Client({ socketPath: target.socketPath, timeout: 5000 }) : new Client({ timeout: 5000 });
   } catch (error) {
     return { ok: false, how: target.how, reason: (error as Error).message };
   }
@@ -50,7 +57,7 @@ export async function probeDocker(env: NodeJS.ProcessEnv = process.env): Promise
     await docker.ping();
     const version = await docker.version();
     // A fresh client without the short timeout (image builds and log streams take long).
-    const long = target.socketPath ? new Dockerode({ socketPath: target.socketPath }) : new Dockerode();
+    const long = target.socketPath ? new Client({ socketPath: target.socketPath }) : new Client();
     return { ok: true, docker: long, how: target.how, serverVersion: version.Version, apiVersion: version.ApiVersion };
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
