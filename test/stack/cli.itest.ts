@@ -99,6 +99,6 @@ process.on('exit', () => process.stderr.write('packages: ' + [...seen].sort().jo
     expect(await loaded(['--help'])).toEqual(['chalk', 'commander']);
     const status = await loaded(['status', '--stack', 'itest-nothing']);
     expect(status).toContain('dockerode');
-    for (const heavy of ['testcontainers', 'undici', 'zod', 'fastify']) expect(status).not.toContain(heavy);
+    for (const heavy of ['testcontainers', 'undici', 'zod', 'fastify', 'ssh2', '@grpc/grpc-js']) expect(status).not.toContain(heavy);
   });
 });
