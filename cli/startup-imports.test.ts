@@ -62,12 +62,12 @@ describe('CLI start-up imports', () => {
 
   it('the Docker client loads without ssh2 and gRPC; the deferred modules load on first use and work', () => {
     const script = `
-      const { loadDockerode, deferredFiles } = await import('./cli/stack/dockerode-loader.ts');
+      const { DEFERRED_MODULES, loadDockerode, deferredFiles } = await import('./cli/stack/dockerode-loader.ts');
       const Dockerode = await loadDockerode();
       new Dockerode({ socketPath: '/nonexistent.sock' });
       const { createRequire } = await import('node:module');
       const req = createRequire(import.meta.url);
-      const [sshFile] = deferredFiles();
+      const sshFile = deferredFiles()[DEFERRED_MODULES.findIndex(([pkg]) => pkg === 'docker-modem')];
       const agent = req(sshFile)({ host: '127.0.0.1', port: 1 });
       const http = await import('node:http');
       console.log('AGENT', agent instanceof http.Agent);

@@ -23,10 +23,10 @@ export const DEFERRED_MODULES: readonly (readonly [string, string])[] = [
 
 type Fn = (this: unknown, ...args: unknown[]) => unknown;
 
-/** Put a forwarder in the require cache for `file`, unless it is loaded already. Returns whether it did. */
-function defer(file: string): boolean {
+/** Put a forwarder in the require cache for `file`, unless it is loaded already. */
+function defer(file: string): void {
   const cache = createRequire(import.meta.url).cache; // require.cache: one for the process
-  if (cache[file]) return false;
+  if (cache[file]) return;
   let real: Fn | undefined;
   const stub = new Module(file);
   stub.filename = file;
@@ -39,7 +39,6 @@ function defer(file: string): boolean {
     return real.apply(this, args);
   };
   cache[file] = stub;
-  return true;
 }
 
 /** The files DEFERRED_MODULES name, resolved from dockerode's own location; undefined for one that moved. */
@@ -48,8 +47,7 @@ export function deferredFiles(): (string | undefined)[] {
   return DEFERRED_MODULES.map(([pkg, specifier]) => {
     try {
       const main = createRequire(fromHere.resolve('dockerode')).resolve(pkg);
-      const file = createRequire(main).resolve(specifier);
-      return file;
+      return createRequire(main).resolve(specifier);
     } catch {
       return undefined;
     }
