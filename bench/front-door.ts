@@ -17,11 +17,12 @@ import { cpus, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { medianCost, withCpuCost, type CpuPerRequest } from './lib/cpu-cost.js';
 import { eventflowGenerator, type GeneratorResult } from './lib/load-generator.js';
 import { pgbench } from './lib/pgbench.js';
 import { rawConfirmPublish } from './lib/raw-publish.js';
 import { accessStack, waitForPostgres, type StackAccess } from './lib/stack-access.js';
-import { renderMarkdown, withRatios, type BenchRow, type BenchTable, type Guard } from './lib/table.js';
+import { renderMarkdown, withRatios, type BenchRow, type BenchTable, type CostRow, type Guard } from './lib/table.js';
 import { purchaseScript, wrk, type WrkResult } from './lib/wrk.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -84,6 +85,23 @@ async function versions(s: StackAccess, rabbitmq: string): Promise<Record<string
 }
 
 /** Run `a` and `b` alternately `reps` times (side by side, so host noise hits both). */
+/** The cost table's loads, in order: the key `measure` recorded them under, and how the table names them. */
+const COST_LOADS: Array<{ key: string; load: string; per: string }> = [
+  { key: 'gateway /events', load: '`GET /events` through NGINX', per: 'request' },
+  { key: 'direct /events', load: '`GET /events` on one node directly', per: 'request' },
+  { key: 'gateway /health/node', load: '`GET /health/node` through NGINX', per: 'request' },
+  { key: 'direct /health/node', load: '`GET /health/node` on one node directly', per: 'request' },
+  { key: 'gateway /nginx-health', load: 'NGINX static `/nginx-health`', per: 'request' },
+  { key: 'gateway sync', load: '`POST /purchase`, synchronous, through NGINX', per: 'request' },
+  { key: 'direct sync', load: 'the same POST on one node directly', per: 'request' },
+  { key: 'pgbench', load: '`pgbench` of the naive transaction (client inside the PostgreSQL container)', per: 'transaction' },
+  { key: 'async', load: '`POST /purchase` with PostgreSQL killed (async path) through NGINX', per: 'request' },
+  { key: 'publish', load: 'raw persistent publish with confirms (client on the host)', per: 'message' },
+];
+
+/** Wraps a load so that the stack's CPU per request it answered is recorded under `key` (lib/cpu-cost.ts). */
+type Measure = <T>(key: string, load: () => Promise<T>, answered: (r: T) => number) => () => Promise<T>;
+
 async function sideBySide<A, B>(reps: number, label: string, a: () => Promise<A>, b: () => Promise<B>): Promise<{ a: A[]; b: B[] }> {
   const out = { a: [] as A[], b: [] as B[] };
   for (let i = 0; i < reps; i++) {
@@ -171,7 +189,7 @@ async function refreshCatalogue(base: string): Promise<void> {
   if (!listed.events?.some((e) => e.id === BENCH_EVENT)) throw new Error(`GET ${base}/events does not list the bench event ${BENCH_EVENT} (HTTP ${r.status})`);
 }
 
-async function outageAndDrain(s: StackAccess, gateway: string, durationS: number): Promise<{ accepted: WrkResult; drainRate: number; drained: number; acknowledged: number; deadDbMs: number[] }> {
+async function outageAndDrain(s: StackAccess, gateway: string, durationS: number, measure: Measure): Promise<{ accepted: WrkResult; drainRate: number; drained: number; acknowledged: number; deadDbMs: number[] }> {
   const prefix = `bench-async-${randomUUID().slice(0, 8)}`;
   await refreshCatalogue(gateway.replace(/\/purchase$/, ''));
   await execa('docker', ['kill', s.container('postgres')]);
@@ -182,7 +200,7 @@ async function outageAndDrain(s: StackAccess, gateway: string, durationS: number
     // not measured: lets every node's breaker see the outage, as a sale that is already running would
     warm = await wrk({ url: gateway, connections: PURCHASE_CONNECTIONS, durationS: 2, script: purchaseScript(BENCH_EVENT, `${prefix}-warm`) });
     deadDbMs = await sequentialPurchases(gateway, prefix, 40);
-    accepted = await wrk({ url: gateway, connections: PURCHASE_CONNECTIONS, durationS, script: purchaseScript(BENCH_EVENT, prefix) });
+    accepted = await measure('async', () => wrk({ url: gateway, connections: PURCHASE_CONNECTIONS, durationS, script: purchaseScript(BENCH_EVENT, prefix) }), (r) => r.requests)();
   } finally {
     await execa('docker', ['start', s.container('postgres')]);
   }
@@ -233,9 +251,16 @@ export async function run(): Promise<void> {
   const nginx = `http://${await s.ip('nginx')}:80`;
   const node = `http://${await s.ip('api-1')}:3000`;
   await prepareBenchEvent(s);
-  const get = (base: string, path: string) => () => wrk({ url: `${base}${path}`, connections: READ_CONNECTIONS, durationS });
-  const post = (base: string) => () =>
-    wrk({ url: `${base}/purchase`, connections: PURCHASE_CONNECTIONS, durationS, script: purchaseScript(BENCH_EVENT, `bench-sync-${randomUUID().slice(0, 8)}`) });
+  const costs = new Map<string, CpuPerRequest[]>();
+  const measure: Measure = (key, load, answered) => async () => {
+    const { result, cpu } = await withCpuCost(stack, load, answered);
+    costs.set(key, [...(costs.get(key) ?? []), cpu]);
+    return result;
+  };
+  const requests = (r: WrkResult): number => r.requests;
+  const get = (base: string, path: string) => measure(`${base === nginx ? 'gateway' : 'direct'} ${path}`, () => wrk({ url: `${base}${path}`, connections: READ_CONNECTIONS, durationS }), requests);
+  const post = (base: string) =>
+    measure(`${base === nginx ? 'gateway' : 'direct'} sync`, () => wrk({ url: `${base}/purchase`, connections: PURCHASE_CONNECTIONS, durationS, script: purchaseScript(BENCH_EVENT, `bench-sync-${randomUUID().slice(0, 8)}`) }), requests);
 
   const skip = async <A, B>(): Promise<{ a: A[]; b: B[] }> => ({ a: [], b: [] });
   const needPgbench = want.has('purchase-sync-gateway') || want.has('purchase-sync-direct') || want.has('drain');
@@ -246,7 +271,7 @@ export async function run(): Promise<void> {
   const health = want.has('reads-health') ? await sideBySide(reps, 'GET /health/node', get(nginx, '/health/node'), get(node, '/health/node')) : await skip<WrkResult, WrkResult>();
   const staticHealth = want.has('reads-health') ? await sideBySide(reps, 'GET /nginx-health', get(nginx, '/nginx-health'), async () => undefined) : await skip<WrkResult, undefined>();
   const generator = want.has('load-generator') ? await generatorVsWrk(nginx, '/nginx-health', reps, durationS) : { wrk: [], generator: [] };
-  const pgb = () => pgbench(s, { eventId: BENCH_EVENT, clients: PURCHASE_CONNECTIONS, durationS });
+  const pgb = measure('pgbench', () => pgbench(s, { eventId: BENCH_EVENT, clients: PURCHASE_CONNECTIONS, durationS }), (r) => r.transactions);
   const syncGateway = needPgbench
     ? await sideBySide(reps, want.has('purchase-sync-gateway') ? 'POST /purchase via NGINX vs pgbench' : 'pgbench', want.has('purchase-sync-gateway') ? post(nginx) : async () => undefined, pgb)
     : await skip<WrkResult | undefined, Awaited<ReturnType<typeof pgb>>>();
@@ -255,11 +280,11 @@ export async function run(): Promise<void> {
 
   const rss = await apiRssMiB(s, ['api-1', 'api-2', 'api-3']);
   const publish = want.has('purchase-async-gateway')
-    ? await sideBySide(outageReps, 'raw confirm-publish', async () => rawConfirmPublish(await s.amqpUrl(), { inFlight: PURCHASE_CONNECTIONS, durationS }), async () => undefined)
+    ? await sideBySide(outageReps, 'raw confirm-publish', measure('publish', async () => rawConfirmPublish(await s.amqpUrl(), { inFlight: PURCHASE_CONNECTIONS, durationS }), (r) => r.published), async () => undefined)
     : await skip<Awaited<ReturnType<typeof rawConfirmPublish>>, undefined>();
   const outage: Awaited<ReturnType<typeof outageAndDrain>>[] = [];
   for (let i = 0; needOutage && i < outageReps; i++) {
-    outage.push(await outageAndDrain(s, `${nginx}/purchase`, durationS));
+    outage.push(await outageAndDrain(s, `${nginx}/purchase`, durationS, measure));
     log(`PostgreSQL outage ${i + 1}/${outageReps}: ${outage.at(-1)!.accepted.requests} answered, drain ${outage.at(-1)!.drainRate.toFixed(0)}/s`);
   }
 
@@ -337,11 +362,13 @@ export async function run(): Promise<void> {
         detail: `p99 ${[...outage.flatMap((o) => o.deadDbMs)].sort((a, b) => a - b)[Math.floor(outage.flatMap((o) => o.deadDbMs).length * 0.99)]?.toFixed(1)} ms`,
       }] : []),
     ] satisfies Guard[],
+    costs: COST_LOADS.filter((l) => costs.has(l.key)).map((l): CostRow => ({ load: l.load, per: l.per, cpu: medianCost(costs.get(l.key)!) })),
     notes: [
       'Direct = the api node\'s address on the stack network (it publishes no port); NGINX is measured at its own address, so both go through the same client and path.',
       `Purchases buy the bench-only event ${BENCH_EVENT} (inserted by the bench, stock topped up before each run), one unique Idempotency-Key per request (wrk Lua script).`,
       'Load generator = `cli/scenario/traffic.ts` as a `load:` step runs it (every attempt recorded in a history, latency from the intended send time into an HDR histogram); its rate is what `wrk` achieved just before, so a ratio below 1 is arrivals it missed or sent late.',
       'Drain = orders persisted per second after PostgreSQL returns, from the orders\' commit times (`persisted_at`, one per notifier transaction): the orders of every transaction after the first over the time from the first to the last (the notifier\'s reconnect backoff and the bench\'s polling are not in it). "Acknowledged" counts the 2xx answers wrk saw; requests still in flight when wrk stops are accepted and persisted too, so persisted can exceed it by up to the connection count.',
+      'CPU per unit of load = each container\'s CPU time (user + kernel, from the engine\'s cgroup counters) over the load, divided by the requests, transactions or messages it answered; a stopped container (PostgreSQL in the outage) is –, and the client (wrk, the raw publisher) runs on the host and is not counted, except pgbench, which runs inside the PostgreSQL container. On a host whose cores are all busy, throughput is roughly cores ÷ the sum of a row.',
       'The host is shared: figures are comparable within one run (ratios), not across machines.',
     ],
   };

@@ -1,4 +1,5 @@
 /** The front-door table: rows of "EventFlow vs the limit measured in the same run", as markdown and JSON. */
+import type { CostService, CpuPerRequest } from './cpu-cost.js';
 
 export interface BenchRow {
   id: string;
@@ -18,7 +19,43 @@ export interface BenchTable {
   rows: (BenchRow & { ratio: number; met: boolean | null })[];
   /** "nothing gets worse" bounds measured in the same run (not ratios) */
   guards: Guard[];
+  /** where each load's CPU went, per request (lib/cpu-cost.ts) */
+  costs?: CostRow[];
   notes: string[];
+}
+
+export interface CostRow {
+  load: string;
+  /** what one unit of the load is: request, transaction, message */
+  per: string;
+  cpu: CpuPerRequest;
+}
+
+/** The cost table's columns: the api nodes are summed (each answers a share of the requests). */
+const COST_COLUMNS: Array<{ title: string; services: CostService[] }> = [
+  { title: 'NGINX', services: ['nginx'] },
+  { title: 'api nodes', services: ['api-1', 'api-2', 'api-3'] },
+  { title: 'fault proxy', services: ['proxy'] },
+  { title: 'Redis', services: ['redis'] },
+  { title: 'PostgreSQL', services: ['postgres'] },
+  { title: 'RabbitMQ', services: ['rabbitmq'] },
+  { title: 'notifier', services: ['notifier'] },
+];
+
+/** The cost table as markdown lines (none without costs). A column nobody used shows –. */
+export function renderCosts(costs: CostRow[] | undefined): string[] {
+  if (!costs?.length) return [];
+  const cell = (c: CpuPerRequest, services: CostService[]): string => {
+    const xs = services.map((s) => c[s]).filter((x): x is number => x !== undefined);
+    return xs.length ? String(Math.round(xs.reduce((a, b) => a + b, 0))) : '–';
+  };
+  const total = (c: CpuPerRequest): number => Object.values(c).reduce((a, b) => a + (b ?? 0), 0);
+  return [
+    '',
+    '| CPU per unit of load, µs (containers\' cgroup counters, median) | per | ' + COST_COLUMNS.map((c) => c.title).join(' | ') + ' | all containers |',
+    '|---|---|' + COST_COLUMNS.map(() => '---:|').join('') + '---:|',
+    ...costs.map((r) => `| ${r.load} | ${r.per} | ${COST_COLUMNS.map((c) => cell(r.cpu, c.services)).join(' | ')} | ${Math.round(total(r.cpu))} |`),
+  ];
 }
 
 export interface Guard {
@@ -67,6 +104,7 @@ export function renderMarkdown(t: BenchTable): string {
     '',
     ...lines,
     ...guards,
+    ...renderCosts(t.costs),
     '',
     ...t.notes.map((n) => `- ${n}`),
     '',

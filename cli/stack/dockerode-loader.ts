@@ -9,7 +9,7 @@
  * BuildKit build loads its dependency when it connects.
  *
  * If a future dockerode moves those files, the forwarders are simply not
- * installed (eager loading as before); the unit test dockerode-loader.test.ts
+ * installed (eager loading as before); the unit test cli/startup-imports.test.ts
  * then fails and says so.
  */
 import Module, { createRequire } from 'node:module';
