@@ -65,6 +65,7 @@ function composeService(s: ServiceSpec, topo: Topology): Record<string, unknown>
   if (s.published.length > 0) out.ports = s.published.map((p) => `127.0.0.1:${COMPOSE_PORTS[p.endpoint]}:${p.container}`);
   if (MOUNTS[s.name]) out.volumes = MOUNTS[s.name];
   out.healthcheck = composeHealthcheck(s.healthCheck);
+  if (s.cpuShares !== undefined) out.cpu_shares = s.cpuShares;
   if (s.dependsOn.length > 0) out.depends_on = Object.fromEntries(s.dependsOn.map((d) => [d, { condition: 'service_healthy' }]));
   out.networks = { eventflow: { aliases: [s.alias] } };
   out.labels = { 'eventflow.service': s.name, 'eventflow.group': s.group };

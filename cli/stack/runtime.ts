@@ -39,6 +39,7 @@ class StackContainer extends GenericContainer {
     image: string,
     private readonly network: string,
     private readonly alias: string,
+    private readonly cpuShares: number | undefined,
   ) {
     super(image);
     this.withNetworkMode(network);
@@ -46,7 +47,7 @@ class StackContainer extends GenericContainer {
 
   /** Testcontainers' hook, run by start() just before the container is created. */
   protected override async beforeContainerCreated(): Promise<void> {
-    setCreateOptionsWithoutPublicApi(this.hostConfig, this.createOpts, this.network, this.alias);
+    setCreateOptionsWithoutPublicApi(this.hostConfig, this.createOpts, this.network, this.alias, this.cpuShares);
   }
 }
 
@@ -57,9 +58,11 @@ class StackContainer extends GenericContainer {
  *    host IP, and binds every interface; we publish on 127.0.0.1 only;
  *  - a network alias given at create time: `withNetworkAliases` makes Testcontainers create
  *    the container on the default bridge and connect it to our network afterwards, so it
- *    would sit on both; we want it on the stack network alone.
+ *    would sit on both; we want it on the stack network alone;
+ *  - a CPU weight (`CpuShares`): `withResourcesQuota` sets a CPU limit, not a weight.
  */
-function setCreateOptionsWithoutPublicApi(hostConfig: HostConfig, createOpts: ContainerCreateOptions, network: string, alias: string): void {
+function setCreateOptionsWithoutPublicApi(hostConfig: HostConfig, createOpts: ContainerCreateOptions, network: string, alias: string, cpuShares: number | undefined): void {
+  if (cpuShares !== undefined) hostConfig.CpuShares = cpuShares;
   for (const key of Object.keys(hostConfig.PortBindings ?? {})) {
     (hostConfig.PortBindings as Record<string, { HostIp: string; HostPort: string }[]>)[key] = [{ HostIp: '127.0.0.1', HostPort: '0' }];
   }
@@ -153,7 +156,7 @@ export async function ensureImages(docker: Dockerode, topo: Topology, emit: Emit
 /** Create + start one service through Testcontainers and wait until it is healthy. */
 async function createService(docker: Dockerode, topo: Topology, network: string, spec: ServiceSpec, emit: Emit, order: number): Promise<void> {
   const root = packageRoot();
-  const c = new StackContainer(spec.image, network, spec.alias)
+  const c = new StackContainer(spec.image, network, spec.alias, spec.cpuShares)
     .withName(containerName(topo.stackId, spec.name))
     .withLabels({ ...stackLabels(topo.stackId, spec), 'eventflow.order': String(order), [LABEL_IMAGE_SET]: topo.imageSet })
     .withEnvironment(spec.env)

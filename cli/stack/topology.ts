@@ -67,6 +67,8 @@ export interface ServiceSpec {
   dependsOn: string[];
   alias: string;
   files: FileSpec[];
+  /** CPU weight when the host's cores are contended (Docker `cpu_shares`; unset: Docker's 1024). Not a limit. */
+  cpuShares?: number;
 }
 
 export interface TopologyOptions {
@@ -90,6 +92,16 @@ export interface Topology {
  * compromise between start-up latency and the CPU that probes cost on a small host.
  */
 const HEALTH = { intervalMs: 2000, timeoutMs: 5000, retries: 3, startPeriodMs: 60_000 } as const;
+
+/**
+ * PostgreSQL's CPU weight, 4 × every other container's (1024). Every purchase of an event takes that event's row
+ * lock and holds it until its commit is flushed, so purchases of a hot event run one after another inside
+ * PostgreSQL; when the host's cores are busy with the gateway, the nodes and the proxy, a backend descheduled
+ * while it holds the lock stalls every purchase behind it. With the weight it is scheduled first: synchronous
+ * purchases through the gateway went from 0.66–0.78 to 0.93–0.95 × pgbench on a 2-core host (docs/benchmarks.md).
+ * A weight only matters under contention, and it is not a cap: an idle database takes nothing from anyone.
+ */
+export const POSTGRES_CPU_SHARES = 4096;
 
 /**
  * An HTTP probe in plain bash (both node images have bash; starting a Node process
@@ -151,6 +163,7 @@ export function buildTopology(opts: TopologyOptions): Topology {
       dependsOn: [],
       alias: 'postgres',
       files: [],
+      cpuShares: POSTGRES_CPU_SHARES,
     },
     {
       name: 'redis',

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDocker } from '../../cli/stack/docker.js';
 import { listStackContainers, listStackNetworks, listStackVolumes } from '../../cli/stack/containers.js';
 import { startStack, stopStack, type DockerStack } from '../../cli/stack/stack.js';
+import { POSTGRES_CPU_SHARES } from '../../cli/stack/topology.js';
 import type { ProgressEvent, StackEndpoints } from '../../cli/stack/types.js';
 import { until } from '../support/wait.js';
 import { cliBuilt, runCli } from './helpers.js';
@@ -69,6 +70,17 @@ describe('eventflow up: the full stack (offline images)', () => {
     }
     for (const url of [ep.gateway, ep.rabbitmqManagement, ep.prometheus]) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(ep.grafana).toBeUndefined();
+  });
+
+  it('gives PostgreSQL 4 × the CPU weight of every other container (the hot row lock; topology.ts)', async () => {
+    const { docker } = await connectDocker();
+    const shares: Record<string, number> = {};
+    for (const c of await listStackContainers(docker, stackId)) {
+      const info = await docker.getContainer(c.Id).inspect();
+      shares[c.Labels['eventflow.service'] ?? c.Names[0]!] = info.HostConfig.CpuShares || 1024; // 0 = Docker's default, 1024
+    }
+    expect(shares.postgres).toBe(POSTGRES_CPU_SHARES);
+    for (const [name, weight] of Object.entries(shares)) if (name !== 'postgres') expect(weight, name).toBe(1024);
   });
 
   it('serves the GUI page, the API and /health listing the 3 nodes through NGINX', async () => {
