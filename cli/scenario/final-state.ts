@@ -2,12 +2,16 @@
  * Reading the system's state for waits and the checker: PostgreSQL (orders of
  * this run, by key prefix or buyer e-mail tag; events) and RabbitMQ (queue depths, by AMQP passive declare — instant —
  * or by the management API as a fallback, whose figures lag by its stats interval).
+ * The PostgreSQL and AMQP clients load at the first read (a run's start-up does not wait for them).
  */
-import pg from 'pg';
-import amqp from 'amqplib';
+import type pg from 'pg';
+import type amqp from 'amqplib';
 import { request } from 'undici';
 import type { StackCredentials, StackEndpoints } from '../stack/types.js';
 import type { EventRow, FinalState, OrderRow } from './checker.js';
+
+/** A PostgreSQL connection idle longer than this is replaced (a poll every 100 ms keeps one). */
+const REUSE_IDLE_MS = 1_000;
 
 export const PURCHASE_QUEUES = ['eventflow.purchases', 'eventflow.purchases.retry'] as const;
 
@@ -33,27 +37,96 @@ export interface SystemState {
  * `endpoints` is re-read (StackHandle.endpoints inspects the containers) after
  * `invalidate()` and after any connection failure: host ports change when a
  * container is started again.
+ *
+ * One PostgreSQL connection and one AMQP channel serve every read of the run (a
+ * drain polls ten times a second): a connection per read cost a TCP handshake and a
+ * SCRAM authentication each time, a channel per queue two more round trips. A
+ * connection that fails, or an `invalidate()`, drops them; the next read opens new
+ * ones. A PostgreSQL connection idle for longer than REUSE_IDLE_MS is not reused: a
+ * fault injected since (a partition, a kill behind a proxy) could leave it hanging
+ * until its query timeout, where a new one fails within its connect timeout. Reads on
+ * it run one at a time (deleteOneOrder is a transaction: nothing else may run inside it).
  */
 export function createSystemState(readEndpoints: () => Promise<StackEndpoints>, credentials: StackCredentials): SystemState {
   let cached: StackEndpoints | undefined;
   const current = async () => (cached ??= await readEndpoints());
-  const withClient = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {
-    const endpoints = await current();
-    const client = new pg.Client({ connectionString: endpoints.postgresUrl, connectionTimeoutMillis: 2_000, statement_timeout: 5_000, query_timeout: 6_000 });
-    client.on('error', () => undefined);
+  let client: pg.Client | undefined;
+  let clientIdleSince = 0;
+  const dropClient = () => {
+    const c = client;
+    client = undefined;
+    void c?.end().catch(() => undefined);
+  };
+  const connectClient = async (): Promise<pg.Client> => {
+    const [endpoints, { default: Pg }] = await Promise.all([current(), import('pg')]);
+    const c = new Pg.Client({ connectionString: endpoints.postgresUrl, connectionTimeoutMillis: 2_000, statement_timeout: 5_000, query_timeout: 6_000 });
+    // A dead connection (PostgreSQL killed or restarted) is forgotten; the next read reconnects.
+    c.on('error', () => {
+      if (client === c) dropClient();
+    });
+    c.on('end', () => {
+      if (client === c) client = undefined;
+    });
     try {
-      await client.connect();
+      await c.connect();
     } catch (e) {
       cached = undefined;
+      await c.end().catch(() => undefined);
       throw e;
     }
-    try {
-      return await fn(client);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+    return c;
+  };
+  let pgQueue: Promise<unknown> = Promise.resolve();
+  const withClient = <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {
+    const run = pgQueue.then(async () => {
+      if (client && performance.now() - clientIdleSince > REUSE_IDLE_MS) dropClient();
+      client ??= await connectClient();
+      const c = client;
+      try {
+        const result = await fn(c);
+        clientIdleSince = performance.now();
+        return result;
+      } catch (e) {
+        // the connection may be broken (or left inside a transaction): the next read opens a new one
+        if (client === c) dropClient();
+        throw e;
+      }
+    });
+    pgQueue = run.catch(() => undefined);
+    return run;
   };
   let conn: amqp.ChannelModel | undefined;
+  let channel: amqp.Channel | undefined;
+  const openChannel = async (): Promise<amqp.Channel> => {
+    if (!conn) {
+      const [{ amqpUrl }, { default: amqp }] = await Promise.all([current(), import('amqplib')]);
+      const c = await amqp.connect(amqpUrl, { timeout: 2_000 });
+      c.on('error', () => undefined);
+      c.on('close', () => {
+        if (conn === c) {
+          conn = undefined;
+          channel = undefined;
+        }
+      });
+      conn = c;
+    }
+    if (!channel) {
+      const ch = await conn.createChannel();
+      ch.on('error', () => undefined);
+      // a failed passive declare closes the channel: the next read opens another
+      ch.on('close', () => {
+        if (channel === ch) channel = undefined;
+      });
+      channel = ch;
+    }
+    return channel;
+  };
+  const closeAmqp = async () => {
+    const c = conn;
+    conn = undefined;
+    channel = undefined;
+    await c?.close().catch(() => undefined);
+  };
 
   return {
     readFinalState: (prefix) =>
@@ -95,26 +168,12 @@ export function createSystemState(readEndpoints: () => Promise<StackEndpoints>, 
       }),
     async queueDepths() {
       try {
-        if (!conn) {
-          conn = await amqp.connect((await current()).amqpUrl, { timeout: 2_000 });
-          conn.on('error', () => undefined);
-          conn.on('close', () => (conn = undefined));
-        }
+        const ch = await openChannel();
         const depths: Record<string, number> = {};
-        for (const q of PURCHASE_QUEUES) {
-          const ch = await conn.createChannel();
-          ch.on('error', () => undefined);
-          try {
-            depths[q] = (await ch.checkQueue(q)).messageCount;
-          } finally {
-            await ch.close().catch(() => undefined);
-          }
-        }
+        for (const q of PURCHASE_QUEUES) depths[q] = (await ch.checkQueue(q)).messageCount;
         return { depths, source: 'amqp' };
       } catch {
-        const c = conn;
-        conn = undefined;
-        await c?.close().catch(() => undefined);
+        await closeAmqp();
         cached = undefined;
         return managementDepths((await current()).rabbitmqManagement, credentials);
       }
@@ -142,11 +201,12 @@ export function createSystemState(readEndpoints: () => Promise<StackEndpoints>, 
       }),
     invalidate() {
       cached = undefined;
+      dropClient();
     },
     async close() {
-      const c = conn;
-      conn = undefined;
-      await c?.close().catch(() => undefined);
+      const c = client;
+      client = undefined;
+      await Promise.all([c?.end().catch(() => undefined), closeAmqp()]);
     },
   };
 }

@@ -54,8 +54,8 @@ export async function probeDocker(env: NodeJS.ProcessEnv = process.env): Promise
     return { ok: false, how: target.how, reason: (error as Error).message };
   }
   try {
-    await docker.ping();
-    const version = await docker.version();
+    // one round trip, not two: the version answers only if the engine does
+    const [, version] = await Promise.all([docker.ping(), docker.version()]);
     // A fresh client without the short timeout (image builds and log streams take long).
     const long = target.socketPath ? new Client({ socketPath: target.socketPath }) : new Client();
     return { ok: true, docker: long, how: target.how, serverVersion: version.Version, apiVersion: version.ApiVersion };

@@ -12,6 +12,7 @@ import type { FaultContext } from './faults/context.js';
 import { preflightGrayFault } from './faults/preflight.js';
 import { applyGrayFault, healGrayFault } from './faults/registry.js';
 import { healthyNow, waitForHealthy } from './health.js';
+import { RecentProbes } from './recent-probes.js';
 import type { FaultDriver, GrayFault } from './types.js';
 
 const SIGNALS = new Set(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGSTOP', 'SIGCONT']);
@@ -26,6 +27,19 @@ export class DockerFaultDriver implements FaultDriver {
     private readonly knownServices: string[] = [],
   ) {}
 
+  /** Health checks that passed in the last second (recent-probes.ts): any fault forgets them all. */
+  readonly recentProbes = new RecentProbes();
+
+  /** A fault changes what a health check would say, of its service and of those that depend on it. */
+  private async faulting<T>(action: () => Promise<T>): Promise<T> {
+    this.recentProbes.forget();
+    try {
+      return await action();
+    } finally {
+      this.recentProbes.forget();
+    }
+  }
+
   private async container(service: string): Promise<Dockerode.Container> {
     const info = await findServiceContainer(this.docker, this.stackId, service);
     if (!info) {
@@ -35,75 +49,91 @@ export class DockerFaultDriver implements FaultDriver {
     return this.docker.getContainer(info.Id);
   }
 
-  async kill(service: string, signal = 'SIGKILL'): Promise<void> {
-    const sig = signal.toUpperCase().startsWith('SIG') ? signal.toUpperCase() : `SIG${signal.toUpperCase()}`;
-    if (!SIGNALS.has(sig)) throw new UsageError(`unknown signal "${signal}" (use one of ${[...SIGNALS].join(', ')})`);
-    const c = await this.container(service);
-    try {
-      await c.kill({ signal: sig });
-    } catch (error) {
-      // Killing a container that is not running is a no-op for us (idempotent faults).
-      if (!isNotModified(error) && !/is not running/.test((error as Error).message)) throw error;
-    }
-  }
-
-  async stop(service: string): Promise<void> {
-    const c = await this.container(service);
-    await c.stop({ t: 10 }).catch((e: unknown) => {
-      if (!isNotModified(e)) throw e;
+  kill(service: string, signal = 'SIGKILL'): Promise<void> {
+    return this.faulting(async () => {
+      const sig = signal.toUpperCase().startsWith('SIG') ? signal.toUpperCase() : `SIG${signal.toUpperCase()}`;
+      if (!SIGNALS.has(sig)) throw new UsageError(`unknown signal "${signal}" (use one of ${[...SIGNALS].join(', ')})`);
+      const c = await this.container(service);
+      try {
+        await c.kill({ signal: sig });
+      } catch (error) {
+        // Killing a container that is not running is a no-op for us (idempotent faults).
+        if (!isNotModified(error) && !/is not running/.test((error as Error).message)) throw error;
+      }
     });
   }
 
-  async start(service: string): Promise<void> {
-    const c = await this.container(service);
-    const info = await c.inspect();
-    if (info.State.Paused) {
+  stop(service: string): Promise<void> {
+    return this.faulting(async () => {
+      const c = await this.container(service);
+      await c.stop({ t: 10 }).catch((e: unknown) => {
+        if (!isNotModified(e)) throw e;
+      });
+    });
+  }
+
+  start(service: string): Promise<void> {
+    return this.faulting(async () => {
+      const c = await this.container(service);
+      const info = await c.inspect();
+      if (info.State.Paused) {
+        await c.unpause();
+        return;
+      }
+      await c.start().catch((e: unknown) => {
+        if (!isNotModified(e)) throw e;
+      });
+    });
+  }
+
+  restart(service: string): Promise<void> {
+    return this.faulting(async () => {
+      const c = await this.container(service);
+      const info = await c.inspect();
+      if (info.State.Paused) await c.unpause();
+      await c.restart({ t: 10 });
+    });
+  }
+
+  pause(service: string): Promise<void> {
+    return this.faulting(async () => {
+      const c = await this.container(service);
+      const info = await c.inspect();
+      if (info.State.Paused) return;
+      await c.pause();
+    });
+  }
+
+  unpause(service: string): Promise<void> {
+    return this.faulting(async () => {
+      const c = await this.container(service);
+      const info = await c.inspect();
+      if (!info.State.Paused) return;
       await c.unpause();
-      return;
-    }
-    await c.start().catch((e: unknown) => {
-      if (!isNotModified(e)) throw e;
     });
   }
 
-  async restart(service: string): Promise<void> {
-    const c = await this.container(service);
-    const info = await c.inspect();
-    if (info.State.Paused) await c.unpause();
-    await c.restart({ t: 10 });
+  disconnect(service: string): Promise<void> {
+    return this.faulting(async () => {
+      const c = await this.container(service);
+      const info = await c.inspect();
+      if (!info.NetworkSettings.Networks?.[this.network]) return;
+      await this.docker.getNetwork(this.network).disconnect({ Container: c.id, Force: true });
+    });
   }
 
-  async pause(service: string): Promise<void> {
-    const c = await this.container(service);
-    const info = await c.inspect();
-    if (info.State.Paused) return;
-    await c.pause();
-  }
-
-  async unpause(service: string): Promise<void> {
-    const c = await this.container(service);
-    const info = await c.inspect();
-    if (!info.State.Paused) return;
-    await c.unpause();
-  }
-
-  async disconnect(service: string): Promise<void> {
-    const c = await this.container(service);
-    const info = await c.inspect();
-    if (!info.NetworkSettings.Networks?.[this.network]) return;
-    await this.docker.getNetwork(this.network).disconnect({ Container: c.id, Force: true });
-  }
-
-  async reconnect(service: string): Promise<void> {
-    const c = await this.container(service);
-    const info = await c.inspect();
-    if (info.NetworkSettings.Networks?.[this.network]) return;
-    await this.docker.getNetwork(this.network).connect({ Container: c.id, EndpointConfig: { Aliases: [this.aliases[service] ?? service] } });
+  reconnect(service: string): Promise<void> {
+    return this.faulting(async () => {
+      const c = await this.container(service);
+      const info = await c.inspect();
+      if (info.NetworkSettings.Networks?.[this.network]) return;
+      await this.docker.getNetwork(this.network).connect({ Container: c.id, EndpointConfig: { Aliases: [this.aliases[service] ?? service] } });
+    });
   }
 
   async isHealthy(service: string): Promise<boolean> {
     const c = await this.container(service);
-    return healthyNow(this.docker, await c.inspect());
+    return healthyNow(this.docker, await c.inspect(), this.recentProbes);
   }
 
   async waitHealthy(service: string, timeoutMs = 60_000): Promise<void> {
@@ -112,12 +142,16 @@ export class DockerFaultDriver implements FaultDriver {
   }
 
   /** Gray faults (loss, bandwidth, throttle, db-lock, proxy toxics): one module each under cli/stack/faults/. */
-  async degrade(fault: GrayFault): Promise<void> {
-    await applyGrayFault(this.faultContext(), fault);
+  degrade(fault: GrayFault): Promise<void> {
+    return this.faulting(async () => {
+      await applyGrayFault(this.faultContext(), fault);
+    });
   }
 
-  async heal(fault: GrayFault): Promise<void> {
-    await healGrayFault(this.faultContext(), fault);
+  heal(fault: GrayFault): Promise<void> {
+    return this.faulting(async () => {
+      await healGrayFault(this.faultContext(), fault);
+    });
   }
 
   async preflight(fault: GrayFault): Promise<void> {

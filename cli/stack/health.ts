@@ -5,6 +5,7 @@
  */
 import type Dockerode from 'dockerode';
 import { tailLogs } from './containers.js';
+import type { RecentProbes } from './recent-probes.js';
 
 /**
  * Run the container's own health check command once, now (docker exec), instead of
@@ -45,14 +46,18 @@ export async function probeNow(docker: Dockerode, id: string, info?: Dockerode.C
 /**
  * Healthy = Docker reports healthy, or, while Docker has no fresh verdict yet
  * ("starting", or a stale "unhealthy" after a pause/cut), the health check
- * command passes when run right now.
+ * command passes when run right now (or passed within the last second: `recent`).
  */
-export async function healthyNow(docker: Dockerode, info: Dockerode.ContainerInspectInfo): Promise<boolean> {
+export async function healthyNow(docker: Dockerode, info: Dockerode.ContainerInspectInfo, recent?: RecentProbes): Promise<boolean> {
   const st = info.State;
   if (!st.Running || st.Paused || st.Restarting) return false;
   const health = st.Health?.Status;
   if (health === undefined || health === 'none' || health === 'healthy') return true;
-  return probeNow(docker, info.Id, info);
+  if (recent?.passedRecently(info)) return true;
+  const began = recent?.begin();
+  const ok = await probeNow(docker, info.Id, info);
+  if (began) recent?.record(info, ok, began);
+  return ok;
 }
 
 /**

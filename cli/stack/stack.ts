@@ -140,7 +140,7 @@ export class DockerStack implements StackHandle {
         const info = await this.docker.getContainer(ci.Id).inspect();
         const st = info.State;
         const state: ServiceInfo['state'] = st.Paused ? 'paused' : st.Running ? 'running' : 'exited';
-        const healthy = await healthyNow(this.docker, info);
+        const healthy = await healthyNow(this.docker, info, this.faults.recentProbes);
         // Docker's verdict lags its interval: report what the check says now.
         const health = healthy && st.Health ? 'healthy' : (st.Health?.Status ?? (st.Running ? 'running' : 'none'));
         return {
