@@ -24,6 +24,7 @@ import { rawConfirmPublish } from './lib/raw-publish.js';
 import { accessStack, waitForPostgres, type StackAccess } from './lib/stack-access.js';
 import { renderMarkdown, withRatios, type BenchRow, type BenchTable, type CostRow, type Guard } from './lib/table.js';
 import { purchaseScript, wrk, type WrkResult } from './lib/wrk.js';
+import { median } from './lib/median.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** A bench-only event (not a migration): big enough that no run sells it out, topped up before each run. */
@@ -48,11 +49,6 @@ export function selectedRows(spec: string | undefined): Set<RowId> {
   return new Set(ids as RowId[]);
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const medianOf = <T>(xs: T[], f: (x: T) => number): number => median(xs.map(f));
 const log = (msg: string): void => void process.stdout.write(`[bench front-door] ${msg}\n`);
 const wrkDetail = (rs: WrkResult[]): string =>

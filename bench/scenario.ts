@@ -16,6 +16,7 @@ import pg from 'pg';
 import { openStack } from '../cli/stack/stack.js';
 import { fileURLToPath } from 'node:url';
 import type { RunReport, WallPhases } from '../reports/model.js';
+import { median } from './lib/median.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TARGET_MS = 10_000;
@@ -36,11 +37,6 @@ function cli(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise
   });
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const sec = (ms: number) => `${(ms / 1000).toFixed(2)}s`;
 
 export async function run(): Promise<void> {

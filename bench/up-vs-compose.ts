@@ -22,6 +22,7 @@ import type { ImageSetName } from '../cli/stack/images.js';
 import { stopStack } from '../cli/stack/stack.js';
 import { buildTopology } from '../cli/stack/topology.js';
 import { generateCredentials } from '../cli/stack/credentials.js';
+import { median } from './lib/median.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TIMEOUT_MS = 600_000;
@@ -106,11 +107,6 @@ async function timeCompose(docker: Dockerode, set: ImageSetName, expected: numbe
   }
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const sec = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 export async function run(): Promise<void> {

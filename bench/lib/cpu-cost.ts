@@ -7,6 +7,7 @@
  */
 import Dockerode from 'dockerode';
 import { dockerTarget } from '../../cli/stack/docker.js';
+import { median } from './median.js';
 
 /** The stack's services, in the order the cost table shows them. */
 export const COST_SERVICES = ['nginx', 'api-1', 'api-2', 'api-3', 'proxy', 'redis', 'postgres', 'rabbitmq', 'notifier'] as const;
@@ -65,10 +66,8 @@ export async function withCpuCost<T>(stack: string, load: () => Promise<T>, answ
 export function medianCost(costs: CpuPerRequest[]): CpuPerRequest {
   const out: CpuPerRequest = {};
   for (const service of COST_SERVICES) {
-    const xs = costs.map((c) => c[service]).filter((x): x is number => x !== undefined).sort((a, b) => a - b);
-    if (!xs.length) continue;
-    const m = Math.floor(xs.length / 2);
-    out[service] = xs.length % 2 ? xs[m]! : (xs[m - 1]! + xs[m]!) / 2;
+    const xs = costs.map((c) => c[service]).filter((x): x is number => x !== undefined);
+    if (xs.length) out[service] = median(xs);
   }
   return out;
 }

@@ -131,11 +131,25 @@ async function builtin(name: string, overrides: Record<string, string> = {}) {
   return r;
 }
 
+/** A scenario written in the test, validated; an invalid one fails the test with its errors. */
+function fromSource(src: string, file: string) {
+  const v = validateScenarioSource(src, file);
+  if (!v.ok) throw new Error(`${file}: ${JSON.stringify(v.errors)}`);
+  return v;
+}
+
+type RunOptions = Parameters<typeof runScenario>[0];
+
+/** runScenario against the fakes (no metrics capture, 20 ms polls); `extra` adds or replaces options: another stack, signals, listeners. */
+function runOnFakes(v: Omit<RunOptions, 'stack' | 'state'>, extra: Partial<RunOptions> = {}) {
+  return runScenario({ ...v, stack: extra.stack ?? fakeStack(sys, gateway), state: fakeState(sys), captureMetrics: false, pollMs: 20, ...extra });
+}
+
 describe('engine (fakes)', () => {
   it('runs db-outage: faults, load, waits, checker — pass', async () => {
     sys.calls = [];
     const v = await builtin('db-outage', { purchases: '6' });
-    const report = await runScenario({ ...v, stack: fakeStack(sys, gateway), state: fakeState(sys), captureMetrics: false, pollMs: 20 });
+    const report = await runOnFakes(v);
     expect(report.verdict, JSON.stringify(report.checks.filter((c) => !c.passed))).toBe('pass');
     expect(report.exitCode).toBe(0);
     expect(sys.calls).toEqual(['kill postgres', 'start postgres']);
@@ -186,7 +200,7 @@ describe('engine (fakes)', () => {
     const dashboards = () => grafanaRunDashboards({ credentials: { user: 'u', password: 'p' }, timeoutMs: 2_000 });
     grafana.posts.length = 0;
     grafana.status = 200;
-    const report = await runScenario({ ...v, stack: fakeStack(sys, gateway), state: fakeState(sys), captureMetrics: false, pollMs: 20, dashboards: dashboards() });
+    const report = await runOnFakes(v, { dashboards: dashboards() });
     expect(report.verdict).toBe('pass');
     const w = report.faultWindows[0]!;
     expect(grafana.posts).toEqual([{ time: Math.floor(w.startMs), timeEnd: Math.ceil(w.endMs!), tags: ['eventflow', report.runId, 'kill'], text: expect.stringContaining('kill postgres') }]);
@@ -202,13 +216,13 @@ describe('engine (fakes)', () => {
     expect(report.warnings).toEqual([]);
 
     grafana.status = 401;
-    const refused = await runScenario({ ...v, stack: fakeStack(sys, gateway), state: fakeState(sys), captureMetrics: false, pollMs: 20, dashboards: dashboards() });
+    const refused = await runOnFakes(v, { dashboards: dashboards() });
     expect(refused.verdict).toBe('pass');
     expect(refused.exitCode).toBe(0);
     expect(refused.environment.grafana!.annotations).toMatchObject({ posted: 0, failed: 1 });
     expect(refused.warnings.some((x) => /^Grafana annotations: 1 of 1 fault window\(s\) not posted .*HTTP 401/.test(x))).toBe(true);
 
-    const without = await runScenario({ ...v, stack: fakeStack(sys, gateway), state: fakeState(sys), captureMetrics: false, pollMs: 20 });
+    const without = await runOnFakes(v);
     expect(without.environment.grafana).toBeUndefined();
   });
 
@@ -240,9 +254,8 @@ verify:
   expect:
     - { step: buy, status: [CONFIRMED] }
 `;
-    const v = validateScenarioSource(src, 'half.yaml');
-    if (!v.ok) throw new Error('invalid');
-    const report = await runScenario({ ...v, stack: fakeStack(sys, gateway), state: fakeState(sys), captureMetrics: false, pollMs: 20 });
+    const v = fromSource(src, 'half.yaml');
+    const report = await runOnFakes(v);
     expect(sys.calls).toEqual(['kill postgres', 'start postgres']);
     expect(report.steps.map((s) => s.id)).toEqual(['kill-db', 'buy', 'auto-heal']);
     expect(report.verdict).toBe('fail');
@@ -263,10 +276,9 @@ verify:
   expect:
     - { step: buy, status: [ACCEPTED_ASYNC] }
 `;
-    const v = validateScenarioSource(src, 'both-down.yaml');
-    if (!v.ok) throw new Error('invalid');
+    const v = fromSource(src, 'both-down.yaml');
     const lines: string[] = [];
-    const report = await runScenario({ ...v, stack: fakeStack(sys, gateway), state: fakeState(sys), captureMetrics: false, pollMs: 20, listeners: [consoleLog((l) => lines.push(l))] });
+    const report = await runOnFakes(v, { listeners: [consoleLog((l) => lines.push(l))] });
     expect(report.history.ops.filter((o) => o.step === 'buy').map((o) => o.message)).toEqual(['database and broker unreachable; nothing was stored', 'database and broker unreachable; nothing was stored']);
     const message = '2 of 2 did not: 2× 503 UNAVAILABLE (e.g. "database and broker unreachable; nothing was stored")';
     expect(report.checks.find((c) => c.id === 'expect.1.buy')).toMatchObject({ passed: false, message });
@@ -282,9 +294,8 @@ verify:
     };
     stack.faults.kill = async (s) => void calls.push(`kill ${s}`);
     stack.faults.start = async (s) => void calls.push(`start ${s}`);
-    const v = validateScenarioSource('version: 1\nname: x\nsteps:\n  - { fault: kill, target: redis }\n  - { fault: pause, target: api-1 }\n  - { load: { reads: 1 } }\n', 'x.yaml');
-    if (!v.ok) throw new Error('invalid');
-    const report = await runScenario({ ...v, stack, state: fakeState(sys), captureMetrics: false, pollMs: 20 });
+    const v = fromSource('version: 1\nname: x\nsteps:\n  - { fault: kill, target: redis }\n  - { fault: pause, target: api-1 }\n  - { load: { reads: 1 } }\n', 'x.yaml');
+    const report = await runOnFakes(v, { stack });
     expect(report.exitCode).toBe(3);
     expect(report.error).toContain('pause api-1: docker said no');
     expect(calls).toEqual(['kill redis', 'start redis']);
@@ -301,12 +312,11 @@ steps:
   - { sleep: 5s }
   - await-load: steady
 `;
-    const v = validateScenarioSource(src, 'bg.yaml');
-    if (!v.ok) throw new Error('invalid');
+    const v = fromSource(src, 'bg.yaml');
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 600);
     const t = Date.now();
-    const report = await runScenario({ ...v, stack: fakeStack(sys, gateway), state: fakeState(sys), captureMetrics: false, pollMs: 20, signal: controller.signal });
+    const report = await runOnFakes(v, { signal: controller.signal });
     expect(Date.now() - t).toBeLessThan(2_500);
     expect(report.verdict).toBe('interrupted');
     expect(report.exitCode).toBe(130);
@@ -331,9 +341,8 @@ steps:
   - heal: slow
   - { load: { reads: 1 } }
 `;
-    const v = validateScenarioSource(src, 'gray.yaml');
-    if (!v.ok) throw new Error(JSON.stringify(v.errors));
-    const report = await runScenario({ ...v, stack, state: fakeState(sys), captureMetrics: false, pollMs: 20 });
+    const v = fromSource(src, 'gray.yaml');
+    const report = await runOnFakes(v, { stack });
     expect(report.verdict, report.error).toBe('pass');
     expect(calls).toEqual([
       'preflight latency postgres', 'preflight loss api-2', 'preflight throttle redis',
@@ -354,9 +363,8 @@ steps:
     stack.faults.preflight = async () => {
       throw new Error('missing tool: tc in some-image');
     };
-    const v = validateScenarioSource('version: 1\nname: x\nsteps:\n  - { load: { reads: 1 } }\n  - { fault: bandwidth, target: postgres, rate: 1mbit }\n', 'x.yaml');
-    if (!v.ok) throw new Error('invalid');
-    const report = await runScenario({ ...v, stack, state: fakeState(sys), captureMetrics: false, pollMs: 20 });
+    const v = fromSource('version: 1\nname: x\nsteps:\n  - { load: { reads: 1 } }\n  - { fault: bandwidth, target: postgres, rate: 1mbit }\n', 'x.yaml');
+    const report = await runOnFakes(v, { stack });
     expect(report.exitCode).toBe(3);
     expect(report.error).toMatch(/cannot apply bandwidth on postgres \(nothing was started\): missing tool: tc/);
     expect(report.history.ops).toHaveLength(0);
@@ -369,13 +377,12 @@ steps:
       let healthyAt = Infinity;
       stack.faults.start = async () => void (healthyAt = Date.now() + 400); // starting, healthy 400 ms later
       stack.faults.isHealthy = async (s) => s !== 'api-1' || Date.now() >= healthyAt;
-      const v = validateScenarioSource('version: 1\nname: x\nsteps:\n  - { fault: kill, target: api-1 }\n  - { sleep: 5s }\n', 'x.yaml');
-      if (!v.ok) throw new Error('invalid');
+      const v = fromSource('version: 1\nname: x\nsteps:\n  - { fault: kill, target: api-1 }\n  - { sleep: 5s }\n', 'x.yaml');
       const interrupt = new AbortController();
       const recovery = new AbortController();
       setTimeout(() => interrupt.abort(), 100);
       if (second) setTimeout(() => recovery.abort(), 200);
-      const report = await runScenario({ ...v, stack, state: fakeState(sys), captureMetrics: false, pollMs: 20, signal: interrupt.signal, recoverySignal: recovery.signal });
+      const report = await runOnFakes(v, { stack, signal: interrupt.signal, recoverySignal: recovery.signal });
       expect(report.exitCode).toBe(130);
       if (second) expect(report.warnings).toEqual([expect.stringMatching(/stopped waiting for health \(interrupted again\): api-1 not healthy yet/)]);
       else {
